@@ -1,0 +1,94 @@
+"""The runtime interface: one small class per model family, nothing about HTTP.
+
+The serving app (``inference_pipeline.serving.app``) owns routes, negotiation, limits,
+errors and logging; a runtime only loads a model directory and turns one request into one
+response. Modelled on MLServer's ``MLModel``: adding an image means one runtime module.
+
+Request flow inside ``invoke`` (the default): ``decode`` (codec by Content-Type) →
+``predict`` → ``encode`` (codec by the negotiated Accept). Runtimes with a contract of their
+own (SparkML, user scripts) override ``invoke`` and set ``content_types``/``accepts`` to
+``None`` to do their own negotiation.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from inference_pipeline.serving.media import MediaType
+
+
+@dataclass
+class InferenceRequest:
+    body: bytes
+    #: Parsed Content-Type, or None when the header is missing.
+    content_type: MediaType | None
+    #: The negotiated response type (runtime default already applied), or None when the
+    #: runtime negotiates itself (``accepts is None``).
+    accept: MediaType | None
+    #: The raw Accept header as the client sent it ("" when absent).
+    accept_header: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    request_id: str = ""
+
+
+@dataclass
+class InferenceResponse:
+    body: bytes
+    content_type: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Runtime(ABC):
+    """Base class for every image's runtime.
+
+    Subclasses set the class attributes, implement ``load`` and ``predict`` (or override
+    ``invoke``), and may override ``execution_parameters``.
+    """
+
+    #: Short name used in logs and the ``serve`` entrypoint.
+    name: ClassVar[str] = "runtime"
+    #: Request essences accepted (415 otherwise); None: the runtime checks itself.
+    content_types: ClassVar[tuple[str, ...] | None] = ()
+    #: Response essences offered (406 otherwise); None: the runtime negotiates itself.
+    accepts: ClassVar[tuple[str, ...] | None] = ()
+    #: Used when the request has no Accept or ``*/*`` (overridable by
+    #: ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``).
+    default_accept: ClassVar[str] = "application/json"
+
+    def __init__(self, settings: Any = None) -> None:
+        # ``settings`` is the process's ServingSettings; typed loosely to keep runtimes
+        # importable without the server.
+        self.settings = settings
+
+    @abstractmethod
+    def load(self, model_dir: Path) -> None:
+        """Load everything needed to serve; raise ModelLoadError with a one-line reason."""
+
+    def invoke(self, request: InferenceRequest) -> InferenceResponse:
+        data = self.decode(request)
+        prediction = self.predict(data, request)
+        return self.encode(prediction, request)
+
+    def decode(self, request: InferenceRequest) -> Any:
+        from inference_pipeline.serving import codecs
+
+        assert request.content_type is not None
+        return codecs.decode(request.body, request.content_type)
+
+    def predict(self, data: Any, request: InferenceRequest) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement predict() or invoke()")
+
+    def encode(self, prediction: Any, request: InferenceRequest) -> InferenceResponse:
+        from inference_pipeline.serving import codecs
+
+        assert request.accept is not None
+        return InferenceResponse(codecs.encode(prediction, request.accept), request.accept.essence)
+
+    def execution_parameters(self) -> dict[str, Any] | None:
+        """Overrides for ``/execution-parameters`` (keys as in SageMaker's JSON)."""
+        return None
