@@ -59,6 +59,8 @@ class Runtime(ABC):
     #: Used when the request has no Accept or ``*/*`` (overridable by
     #: ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``).
     default_accept: ClassVar[str] = "application/json"
+    #: Request type assumed when Content-Type is missing; None answers 415.
+    default_content_type: ClassVar[str | None] = None
 
     def __init__(self, settings: Any = None) -> None:
         # ``settings`` is the process's ServingSettings; typed loosely to keep runtimes
@@ -88,6 +90,13 @@ class Runtime(ABC):
 
         assert request.accept is not None
         return InferenceResponse(codecs.encode(prediction, request.accept), request.accept.essence)
+
+    @classmethod
+    def prepare_process(cls, settings: Any) -> None:
+        """Once per container, before workers start (e.g. install ``code/requirements.txt``).
+
+        Raise SettingsError with one clear line to stop the container.
+        """
 
     def execution_parameters(self) -> dict[str, Any] | None:
         """Overrides for ``/execution-parameters`` (keys as in SageMaker's JSON)."""

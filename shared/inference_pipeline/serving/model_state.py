@@ -1,0 +1,63 @@
+"""Loads the runtime's model once per worker, in the background, so /ping can tell the truth."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from enum import Enum
+from pathlib import Path
+
+from inference_pipeline.runtimes.base import Runtime
+from inference_pipeline.serving.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+
+class LoadState(str, Enum):
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class ModelHolder:
+    """Owns one runtime and its load state; thread-safe reads, a single writer."""
+
+    def __init__(self, runtime: Runtime, model_dir: Path) -> None:
+        self.runtime = runtime
+        self.model_dir = model_dir
+        self.state = LoadState.LOADING
+        self.reason = "model is loading"
+        self._ready = threading.Event()
+
+    def start(self, background: bool = True) -> None:
+        if background:
+            threading.Thread(target=self._load, name="model-loader", daemon=True).start()
+        else:
+            self._load()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            if not self.model_dir.is_dir():
+                raise ModelLoadError(f"model directory {self.model_dir} does not exist")
+            self.runtime.load(self.model_dir)
+        except ModelLoadError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # a runtime bug or a corrupt artifact: still one clear line
+            log.exception("model load crashed")
+            self._fail(f"{type(exc).__name__}: {exc}")
+        else:
+            self.state, self.reason = LoadState.READY, ""
+            log.info("%s model loaded from %s in %.3f s", self.runtime.name, self.model_dir,
+                     time.perf_counter() - started)
+        finally:
+            self._ready.set()
+
+    def _fail(self, reason: str) -> None:
+        self.state = LoadState.FAILED
+        self.reason = f"model failed to load: {reason}"
+        log.error("%s", self.reason)
