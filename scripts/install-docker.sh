@@ -8,13 +8,8 @@ log() { printf '[install-docker] %s\n' "$*" >&2; }
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-debian_mirror() {
-  local uri
-  uri=$(grep -rhoE '^(URIs:|deb) *\S+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-        | awk '{print $2}' | grep -v security | grep -E '/debian/?$' | head -n1 || true)
-  [ -n "$uri" ] || { log "cannot find a Debian mirror in /etc/apt sources"; exit 1; }
-  printf '%s' "${uri%/}"
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 need_apt_update=1
 apt_update_once() {
