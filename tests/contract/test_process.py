@@ -1,0 +1,114 @@
+"""The serve process itself: commands, start-up failures, load failures, readiness."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import requests
+
+from tests.support.server import serve
+from tests.support.sklearn_models import build_featurizer
+
+
+def failed_ping(url: str) -> requests.Response:
+    """Wait out the 'loading' 503 until the load has failed (or give up after 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        ping = requests.get(f"{url}/ping", timeout=5)
+        if "failed" in ping.text or time.monotonic() > deadline:
+            return ping
+        time.sleep(0.05)
+
+
+def run_entrypoint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "inference_pipeline.serving.entrypoint", *args],
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60)
+
+
+def test_train_is_refused():
+    proc = run_entrypoint("train", "--runtime", "sklearn")
+    assert proc.returncode == 2 and "only serves" in proc.stderr
+
+
+def test_invalid_setting_fails_start_with_one_line():
+    proc = run_entrypoint("serve", "--runtime", "sklearn", env={"SAGEMAKER_BIND_TO_PORT": "eighty"})
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SAGEMAKER_BIND_TO_PORT='eighty'" in lines[0]
+
+
+def test_unknown_runtime_is_refused():
+    proc = run_entrypoint("serve", "--runtime", "nope")
+    assert proc.returncode == 2 and "unknown runtime 'nope'" in proc.stderr
+
+
+def test_missing_model_keeps_ping_503_with_reason(tmp_path):
+    empty = tmp_path / "model"
+    empty.mkdir()
+    with serve("sklearn", empty, wait_for=503, tmp_path=tmp_path) as server:
+        ping = failed_ping(server.url)
+        assert ping.status_code == 503
+        assert "model.joblib" in ping.text and "model failed to load" in ping.text
+        response = requests.post(f"{server.url}/invocations", data="1,2", headers={"Content-Type": "text/csv"},
+                                 timeout=5)
+        assert response.status_code == 503 and response.json()["error"] == "ModelNotReady"
+
+
+def test_transform_fn_with_input_fn_fails_load(tmp_path):
+    model = build_featurizer(tmp_path / "model")
+    (model / "code" / "bad.py").write_text(textwrap.dedent("""
+        def model_fn(d): return 1
+        def input_fn(b, c): return b
+        def transform_fn(m, b, c, a): return b
+    """))
+    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "bad.py"}, wait_for=503, tmp_path=tmp_path) as server:
+        assert "transform_fn together with" in failed_ping(server.url).text
+
+
+def test_version_mismatch_logs_both_versions(tmp_path):
+    model = build_featurizer(tmp_path / "model")
+    (model / "training-versions.json").write_text('{"scikit-learn": "0.23.2", "python": "3.7.10"}')
+    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "featurizer.py"}, tmp_path=tmp_path) as server:
+        log = server.log()
+    assert "trained with scikit-learn 0.23.2 but this image has scikit-learn" in log
+
+
+def test_hooks_with_context_and_transform_fn(tmp_path):
+    model = build_featurizer(tmp_path / "model")
+    (model / "code" / "ctx.py").write_text(textwrap.dedent("""
+        def model_fn(model_dir, context):
+            return {"dir": model_dir, "ctx": type(context).__name__}
+        def transform_fn(model, body, content_type, accept, context):
+            assert isinstance(body, str)
+            return (f"{content_type}|{accept}|{body}|{model['ctx']}", "text/plain")
+    """))
+    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "ctx"}, tmp_path=tmp_path) as server:
+        response = requests.post(f"{server.url}/invocations", data="a,b",
+                                 headers={"Content-Type": "text/csv; charset=utf-8", "Accept": "*/*"}, timeout=5)
+    assert response.status_code == 200
+    assert response.text == "text/csv|application/json|a,b|RequestContext"
+    assert response.headers["Content-Type"].startswith("text/plain")
+
+
+def test_binary_bodies_reach_input_fn_as_bytes_and_genuine_errors_are_500(tmp_path):
+    model = build_featurizer(tmp_path / "model")
+    (model / "code" / "raw.py").write_text(textwrap.dedent("""
+        def model_fn(model_dir): return None
+        def input_fn(body, content_type):
+            return type(body).__name__
+        def predict_fn(data, model):
+            if data != "bytes":
+                raise AssertionError("expected bytes")
+            raise RuntimeError("database is down")
+    """))
+    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "raw.py"}, tmp_path=tmp_path) as server:
+        response = requests.post(f"{server.url}/invocations", data=b"\x00\x01",
+                                 headers={"Content-Type": "application/octet-stream"}, timeout=5)
+    assert response.status_code == 500
+    body = response.json()
+    assert "database is down" in body["message"] and body["request_id"]
+    assert "Traceback" not in response.text

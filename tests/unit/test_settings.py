@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from inference_pipeline.serving.errors import SettingsError
+from inference_pipeline.serving.settings import load_settings
+
+ENV = ("SAGEMAKER_BIND_TO_PORT", "SAGEMAKER_MODEL_SERVER_WORKERS", "SAGEMAKER_MODEL_SERVER_TIMEOUT",
+       "SAGEMAKER_CONTAINER_LOG_LEVEL", "SAGEMAKER_MAX_PAYLOAD_IN_MB", "SAGEMAKER_BATCH_STRATEGY",
+       "SAGEMAKER_SAFE_PORT_RANGE", "SM_MODEL_DIR", "SAGEMAKER_SUBMIT_DIRECTORY", "SAGEMAKER_BATCH",
+       "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "SAGEMAKER_PROGRAM")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_follow_sagemaker():
+    settings = load_settings()
+    assert settings.port == 8080
+    assert settings.timeout == 60
+    assert settings.max_payload_bytes == 6 * 1024 * 1024
+    assert settings.model_dir == Path("/opt/ml/model")
+    assert settings.code_dir == Path("/opt/ml/model/code")
+    assert settings.workers >= 1 and settings.batch_strategy == "MULTI_RECORD"
+
+
+def test_env_overrides(monkeypatch):
+    monkeypatch.setenv("SAGEMAKER_BIND_TO_PORT", "9001")
+    monkeypatch.setenv("SAGEMAKER_CONTAINER_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("SAGEMAKER_BATCH_STRATEGY", "SingleRecord")
+    monkeypatch.setenv("SAGEMAKER_SAFE_PORT_RANGE", "9100-9200")
+    monkeypatch.setenv("SM_MODEL_DIR", "/tmp/m")
+    monkeypatch.setenv("SAGEMAKER_BATCH", "True")
+    monkeypatch.setenv("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "  ")
+    settings = load_settings()
+    assert (settings.port, settings.log_level, settings.batch_strategy) == (9001, 30, "SINGLE_RECORD")
+    assert settings.safe_port_range == (9100, 9200)
+    assert settings.code_dir == Path("/tmp/m/code")
+    assert settings.batch is True and settings.default_accept is None
+
+
+@pytest.mark.parametrize("name,value,fragment", [
+    ("SAGEMAKER_BIND_TO_PORT", "http", "SAGEMAKER_BIND_TO_PORT='http'"),
+    ("SAGEMAKER_BIND_TO_PORT", "70000", "less than or equal to 65535"),
+    ("SAGEMAKER_MODEL_SERVER_WORKERS", "0", "SAGEMAKER_MODEL_SERVER_WORKERS='0'"),
+    ("SAGEMAKER_CONTAINER_LOG_LEVEL", "loud", "logging level"),
+    ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "101", "SAGEMAKER_MAX_PAYLOAD_IN_MB"),
+    ("SAGEMAKER_BATCH_STRATEGY", "ALL", "MULTI_RECORD or SINGLE_RECORD"),
+    ("SAGEMAKER_SAFE_PORT_RANGE", "9200-9100", "XXXX-YYYY"),
+])
+def test_invalid_settings_are_one_clear_line(monkeypatch, name, value, fragment):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert fragment in message and "\n" not in message
