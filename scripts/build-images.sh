@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
-# Builds every image locally on the registry-free base image, tagged
-# inference-pipeline/<name>:latest (what tests and the local simulator use).
+# Builds every image (docker-bake.hcl's default group, or the targets given) on the
+# registry-free local base image, tagged inference-pipeline/<name>:{latest,<version>,...}.
+# Local builds go through inference_pipeline.build.bake: bake resolves the definitions and each
+# target is built with --network=host (Debian's buildx ignores bake's `network` attribute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BASE_IMAGE="${BASE_IMAGE:-inference-pipeline/base:bookworm}"
+export BASE_IMAGE="${BASE_IMAGE:-inference-pipeline/base:bookworm}"
 bash scripts/build-base-image.sh "$BASE_IMAGE"
-if [ -f docker-bake.hcl ] && docker buildx version >/dev/null 2>&1; then
-  BASE_IMAGE="$BASE_IMAGE" docker buildx bake --load "$@"
-else
-  for dockerfile in images/*/Dockerfile; do
-    name=$(basename "$(dirname "$dockerfile")")
-    docker build --network=host --build-arg BASE_IMAGE="$BASE_IMAGE" -f "$dockerfile" \
-      -t "inference-pipeline/$name:latest" . >&2
-  done
-fi
+PYTHONPATH=shared python3 -m inference_pipeline.build.bake "$@"

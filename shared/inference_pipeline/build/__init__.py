@@ -1,0 +1,1 @@
+"""Building the images from docker-bake.hcl (the single source of image definitions)."""
