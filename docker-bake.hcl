@@ -89,7 +89,7 @@ target "base" {
     BASE_IMAGE     = BASE_IMAGE
     PYTHON_VERSION = PYTHON_VERSION
   }
-  tags = ["${REPOSITORY_PREFIX}/base-python:${VERSION}"]
+  tags = ["${repo("base-python")}:${VERSION}"]
 }
 
 target "_common" {
