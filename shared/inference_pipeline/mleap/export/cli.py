@@ -1,0 +1,69 @@
+"""``inference-pipeline export-mleap``: saved Spark PipelineModel -> MLeap bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.ml import PipelineModel
+from pyspark.sql import DataFrame, SparkSession
+
+from .errors import ExportError
+from .exporter import Archive, export_pipeline
+from .schema import infer_schema
+
+ARCHIVES: tuple[Archive, ...] = ("tar.gz", "zip", "dir")
+
+
+def _spark() -> SparkSession:
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    return (
+        SparkSession.builder.appName("inference-pipeline-export-mleap")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+
+
+def read_sample(spark: SparkSession, path: Path) -> DataFrame:
+    """Parquet (file or Spark output directory), JSON lines, or CSV with a header row.
+
+    Parquet keeps the training column types exactly; CSV types are inferred, so an integer
+    looking column becomes ``int`` in an inferred schema.
+    """
+    if not path.exists():
+        raise ExportError(f"sample data {path} does not exist")
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix == ".parquet":
+        return spark.read.parquet(str(path))
+    if suffix in (".json", ".jsonl"):
+        return spark.read.json(str(path))
+    if suffix == ".csv":
+        return spark.read.csv(str(path), header=True, inferSchema=True)
+    raise ExportError(f"sample data {path}: use .parquet (or a parquet directory), .json/.jsonl or .csv with a header")
+
+
+def export_command(
+    pipeline_path: Path,
+    dest: Path,
+    sample_data: Path | None,
+    schema_output: str | None,
+    archive: str,
+) -> Path:
+    """Load a saved ``PipelineModel`` and export it as an MLeap bundle.
+
+    ``sample_data`` provides column metadata (needed by VectorAssembler, IndexToString,
+    Interaction, ...). ``schema_output`` names the output column: the serving schema is then
+    inferred from the sample data and stored in the bundle.
+    """
+    if archive not in ARCHIVES:
+        raise ExportError(f"archive must be one of {', '.join(ARCHIVES)}, got {archive!r}")
+    if schema_output is not None and sample_data is None:
+        raise ExportError("inferring the serving schema (schema output column) needs sample data")
+    if not Path(pipeline_path).exists():
+        raise ExportError(f"saved pipeline {pipeline_path} does not exist")
+    spark = _spark()
+    model = PipelineModel.load(str(pipeline_path))
+    dataset = read_sample(spark, Path(sample_data)) if sample_data is not None else None
+    schema = infer_schema(model, dataset, schema_output) if schema_output and dataset is not None else None
+    return export_pipeline(model, Path(dest), dataset=dataset, archive=archive, schema=schema)  # type: ignore[arg-type]

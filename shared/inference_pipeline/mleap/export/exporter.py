@@ -1,0 +1,64 @@
+"""Walk a fitted Spark pipeline and write it as an MLeap bundle (no JVM MLeap jars needed)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pyspark.ml import PipelineModel, Transformer
+from pyspark.sql import DataFrame
+
+from ..bundle import NodeSpec, write_bundle
+from . import stages_feature, stages_models, stages_text  # noqa: F401  (register converters)
+from . import values as V
+from .columns import DatasetColumns
+from .registry import ExportContext, convert
+from .schema import SCHEMA_FILE_NAME, validate_schema
+
+Archive = Literal["tar.gz", "zip", "dir"]
+
+
+class ExportWarning(UserWarning):
+    """A stage was exported, but some Spark behaviour has no MLeap equivalent."""
+
+
+def _pipeline_node(name: str, children: list[NodeSpec]) -> NodeSpec:
+    return V.pipeline(name, children)
+
+
+def build_node(model: Transformer, context: ExportContext) -> list[NodeSpec]:
+    """NodeSpecs for a stage; a PipelineModel becomes one ``pipeline`` node with children."""
+    if isinstance(model, PipelineModel):
+        children = [node for stage in model.stages for node in build_node(stage, context)]
+        return [_pipeline_node(model.uid, children)]
+    return convert(model, context)
+
+
+def export_pipeline(
+    model: Transformer,
+    dest: Path,
+    *,
+    dataset: DataFrame | None = None,
+    archive: Archive = "tar.gz",
+    schema: Mapping[str, Any] | None = None,
+) -> Path:
+    """Export a fitted PySpark ``PipelineModel`` (or single transformer) to an MLeap bundle.
+
+    Op, attribute and port names follow MLeap's own Spark serializers, so the bundle loads
+    in the JVM MLeap runtime as well as in ours. ``dataset`` (training data or a sample,
+    raw or transformed) supplies the column metadata MLeap reads from a DataFrame: vector
+    sizes, nominal labels. ``schema`` (the SAGEMAKER_SPARKML_SCHEMA dict) is validated and
+    stored at the bundle root as ``sagemaker-sparkml-schema.json``.
+    """
+    if schema is not None:
+        validate_schema(schema)
+    context = ExportContext(DatasetColumns(dataset, model))
+    nodes = build_node(model, context)
+    root = nodes[0] if len(nodes) == 1 else _pipeline_node(f"{model.uid}_pipeline", nodes)
+    for message in context.warnings:
+        warnings.warn(message, ExportWarning, stacklevel=2)
+    extra = {SCHEMA_FILE_NAME: json.dumps(schema, indent=2) + "\n"} if schema is not None else {}
+    return write_bundle(root, Path(dest), name=root.name, archive=archive, extra_root_files=extra)

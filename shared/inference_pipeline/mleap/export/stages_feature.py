@@ -1,0 +1,232 @@
+"""Converters for Spark feature transformers (indexers, encoders, scalers, assemblers)."""
+
+from __future__ import annotations
+
+import math
+
+from pyspark.ml import Transformer
+from pyspark.sql.types import DoubleType
+
+from ..bundle import NodeSpec
+from . import values as V
+from .columns import DataShape
+from .errors import ExportError
+from .params import input_columns, io_ports, is_set, stage_label, uses_multi_columns, value
+from .registry import ExportContext, converter
+
+
+def _dense(vector: object) -> list[float]:
+    return [float(x) for x in vector.toArray()]  # type: ignore[attr-defined]
+
+
+def _multi_in_out_format(stage: Transformer) -> dict[str, object]:
+    """``input_col(s)``/``output_col(s)`` attributes MLeap 0.20 (the SageMaker image) writes."""
+    if uses_multi_columns(stage):
+        return {
+            "input_cols": V.strings(value(stage, "inputCols")),
+            "output_cols": V.strings(value(stage, "outputCols")),
+        }
+    return {"input_col": V.string(value(stage, "inputCol")), "output_col": V.string(value(stage, "outputCol"))}
+
+
+@converter("StringIndexerModel")
+def string_indexer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    labels_array = [list(labels) for labels in stage.labelsArray]  # type: ignore[attr-defined]
+    attributes: dict[str, object] = {
+        "labels_length": V.int_(len(labels_array)),
+        "handle_invalid": V.string(value(stage, "handleInvalid")),
+    }
+    for i, labels in enumerate(labels_array):
+        attributes[f"labels_array_{i}"] = V.strings(labels)
+    attributes.update(_multi_in_out_format(stage))
+    inputs, outputs = io_ports(stage)
+    return V.node(stage, "string_indexer", attributes, inputs, outputs)
+
+
+@converter("OneHotEncoderModel")
+def one_hot_encoder(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    attributes: dict[str, object] = {
+        "category_sizes": V.ints(stage.categorySizes),  # type: ignore[attr-defined]
+        "drop_last": V.boolean(value(stage, "dropLast")),
+        "handle_invalid": V.string(value(stage, "handleInvalid")),
+    }
+    # MLeap's Spark 3 serializer also records the column params under their Spark names.
+    for name in ("inputCol", "outputCol"):
+        if is_set(stage, name):
+            attributes[name] = V.string(value(stage, name))
+    for name in ("inputCols", "outputCols"):
+        if is_set(stage, name):
+            attributes[name] = V.strings(value(stage, name))
+    inputs, outputs = io_ports(stage)
+    return V.node(stage, "one_hot_encoder", attributes, inputs, outputs)
+
+
+@converter("VectorAssembler")
+def vector_assembler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    columns = list(value(stage, "inputCols"))
+    if value(stage, "handleInvalid") != "error":
+        ctx.warnings.append(
+            f"{stage_label(stage)}: handleInvalid={value(stage, 'handleInvalid')!r} has no MLeap equivalent; "
+            "the bundle raises an error on null inputs instead"
+        )
+    shapes = [ctx.columns.data_shape(c, stage_label(stage)) for c in columns]
+    inputs = [(f"input{i}", c) for i, c in enumerate(columns)]
+    return V.node(
+        stage, "vector_assembler", {"input_shapes": V.data_shapes(shapes)}, inputs, [("output", value(stage, "outputCol"))]
+    )
+
+
+@converter("IndexToString")
+def index_to_string(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    input_col = value(stage, "inputCol")
+    if is_set(stage, "labels") and value(stage, "labels"):
+        labels = list(value(stage, "labels"))
+    else:
+        labels = ctx.columns.nominal_labels(input_col, stage_label(stage))
+    attributes = {"labels": V.strings(labels), "input_shape": V.data_shape(DataShape("scalar", nullable=False))}
+    return V.node(stage, "reverse_string_indexer", attributes, [("input", input_col)], [("output", value(stage, "outputCol"))])
+
+
+def _standard_io(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    return [("input", value(stage, "inputCol"))], [("output", value(stage, "outputCol"))]
+
+
+@converter("StandardScalerModel")
+def standard_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    attributes: dict[str, object] = {}
+    if value(stage, "withMean"):
+        attributes["mean"] = V.vector(_dense(stage.mean))  # type: ignore[attr-defined]
+    if value(stage, "withStd"):
+        attributes["std"] = V.vector(_dense(stage.std))  # type: ignore[attr-defined]
+    if not attributes:
+        raise ExportError(f"{stage_label(stage)} has withMean=False and withStd=False; MLeap's standard_scaler needs one")
+    return V.node(stage, "standard_scaler", attributes, *_standard_io(stage))
+
+
+@converter("MinMaxScalerModel")
+def min_max_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    attributes = {
+        "min": V.vector(_dense(stage.originalMin)),  # type: ignore[attr-defined]
+        "max": V.vector(_dense(stage.originalMax)),  # type: ignore[attr-defined]
+        "minValue": V.double(value(stage, "min")),
+        "maxValue": V.double(value(stage, "max")),
+    }
+    return V.node(stage, "min_max_scaler", attributes, *_standard_io(stage))
+
+
+@converter("MaxAbsScalerModel")
+def max_abs_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    attributes = {"maxAbs": V.vector(_dense(stage.maxAbs))}  # type: ignore[attr-defined]
+    return V.node(stage, "max_abs_scaler", attributes, *_standard_io(stage))
+
+
+@converter("Bucketizer")
+def bucketizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    if uses_multi_columns(stage) or is_set(stage, "splitsArray"):
+        raise ExportError(f"{stage_label(stage)}: MLeap supports only the single-column Bucketizer (splits, not splitsArray)")
+    attributes = {
+        "splits": V.doubles([float(s) for s in value(stage, "splits")]),
+        "handle_invalid": V.string(value(stage, "handleInvalid")),
+    }
+    return V.node(stage, "bucketizer", attributes, *_standard_io(stage))
+
+
+@converter("Binarizer")
+def binarizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    label = stage_label(stage)
+    shapes = [ctx.columns.data_shape(c, label) for c in input_columns(stage)]
+    if uses_multi_columns(stage):
+        attributes = {"input_shapes_list": V.data_shapes(shapes), "thresholds": V.doubles(value(stage, "thresholds"))}
+    else:
+        attributes = {"input_shapes": V.data_shape(shapes[0]), "threshold": V.double(value(stage, "threshold"))}
+    inputs, outputs = io_ports(stage)
+    return V.node(stage, "binarizer", attributes, inputs, outputs)
+
+
+@converter("Normalizer")
+def normalizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    return V.node(stage, "normalizer", {"p_norm": V.double(value(stage, "p"))}, *_standard_io(stage))
+
+
+@converter("VectorSlicer")
+def vector_slicer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    indices = [int(i) for i in value(stage, "indices")]
+    names = list(value(stage, "names"))
+    if names:
+        # Spark resolves names through the input vector's ML attributes, after the indices.
+        label = stage_label(stage)
+        by_name = ctx.columns.vector_feature_names(value(stage, "inputCol"), label)
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise ExportError(f"{label}: feature name(s) {missing} are not in the input vector's metadata")
+        indices += [by_name[n] for n in names]
+    return V.node(stage, "vector_slicer", {"indices": V.longs(indices)}, *_standard_io(stage))
+
+
+@converter("PolynomialExpansion")
+def polynomial_expansion(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    input_size = ctx.columns.vector_size(value(stage, "inputCol"), stage_label(stage))
+    attributes = {"degree": V.long(value(stage, "degree")), "input_size": V.long(input_size)}
+    return V.node(stage, "polynomial_expansion", attributes, *_standard_io(stage))
+
+
+@converter("PCAModel")
+def pca(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    pc = stage.pc  # type: ignore[attr-defined]
+    # Column-major values with shape [rows, cols], as MLeap's DenseTensor(pc.values, ...).
+    values = [float(x) for x in pc.toArray().flatten(order="F")]
+    attributes = {"principal_components": V.tensor(values, [pc.numRows, pc.numCols])}
+    return V.node(stage, "pca", attributes, *_standard_io(stage))
+
+
+@converter("Interaction")
+def interaction(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    label = stage_label(stage)
+    columns = list(value(stage, "inputCols"))
+    attributes: dict[str, object] = {
+        "num_inputs": V.int_(len(columns)),
+        "input_shapes": V.data_shapes([ctx.columns.data_shape(c, label) for c in columns]),
+    }
+    for i, column in enumerate(columns):
+        attributes[f"num_features{i}"] = V.ints(ctx.columns.feature_counts(column, label))
+    inputs = [(f"input{i}", c) for i, c in enumerate(columns)]
+    return V.node(stage, "interaction", attributes, inputs, [("output", value(stage, "outputCol"))])
+
+
+@converter("ImputerModel")
+def imputer(stage: Transformer, ctx: ExportContext) -> list[NodeSpec]:
+    """One MLeap ``imputer`` node per column (MLeap's imputer is single-column).
+
+    MLeap replaces null, NaN and ``missing_value``; Spark replaces null and values equal to
+    ``missingValue`` (NaN equals NaN in Spark SQL) and casts the result back to the input
+    type. The two agree exactly for double columns with ``missingValue = NaN`` (the default),
+    so only that case is exported.
+    """
+    label = stage_label(stage)
+    missing_value = float(value(stage, "missingValue"))
+    if not math.isnan(missing_value):
+        raise ExportError(
+            f"{label}: missingValue={missing_value} cannot be exported: MLeap's imputer also replaces NaN, "
+            "Spark does not (only missingValue=NaN, the default, has identical semantics)"
+        )
+    inputs, outputs = io_ports(stage)
+    surrogates = stage.surrogateDF.head()  # type: ignore[attr-defined]
+    if surrogates is None:
+        raise ExportError(f"{label}: surrogateDF is empty")
+    nodes = []
+    for (_, in_col), (_, out_col) in zip(inputs, outputs, strict=True):
+        field = ctx.columns.field(in_col, label)
+        if not isinstance(field.dataType, DoubleType):
+            raise ExportError(
+                f"{label}: column {in_col!r} is {field.dataType.simpleString()}; Spark casts imputed values back "
+                "to that type while MLeap's imputer outputs double, so only double columns are exported"
+            )
+        attributes = {
+            "surrogate_value": V.double(float(surrogates[in_col])),
+            "missing_value": V.double(missing_value),
+            "strategy": V.string(value(stage, "strategy")),
+            "nullable_input": V.boolean(field.nullable),
+        }
+        name = stage.uid if len(inputs) == 1 else f"{stage.uid}_{in_col}"
+        nodes.append(V.node(name, "imputer", attributes, [("input", in_col)], [("output", out_col)]))
+    return nodes
