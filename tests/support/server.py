@@ -26,9 +26,10 @@ class RunningServer:
 
 @contextmanager
 def serve(runtime: str, model_dir: Path, *, env: dict[str, str] | None = None, workers: int = 1,
-          wait_for: int | None = 200, tmp_path: Path | None = None, timeout: float = 60) -> Iterator[RunningServer]:
+          wait_for: int | None = 200, tmp_path: Path | None = None, timeout: float = 60,
+          port: int | None = None) -> Iterator[RunningServer]:
     """Run ``python -m inference_pipeline.serving.entrypoint serve`` until the block ends."""
-    port = free_port()
+    port = port or free_port()
     log_dir = tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))
     log_path = log_dir / f"serve-{runtime}-{port}.log"
     full_env = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -13,6 +14,23 @@ from inference_pipeline.serving.settings import ServingSettings
 def _heartbeat_dir() -> str | None:
     # Workers write heartbeat files; with a read-only root filesystem /dev/shm still works.
     return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+
+
+class WSGIServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn run from Python: ``app_factory`` is called in each worker after fork."""
+
+    def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.app_factory = app_factory
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.app_factory()
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
