@@ -137,7 +137,7 @@ class SerialPipeline:
 
     def _call(self, hop: Hop, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
               trace: Trace) -> tuple[bytes, str]:
-        hop_headers = {key: value for key, value in headers.items() if key in FORWARDED_HEADERS}
+        hop_headers = dict(headers)
         if content_type:
             hop_headers["Content-Type"] = content_type
         if accept:
@@ -196,7 +196,8 @@ def create_frontdoor_app(pipeline: SerialPipeline) -> Flask:
         if len(body) > MAX_REQUEST_BYTES:
             return _json(413, {"ErrorCode": "ValidationError", "Message": f"request body is {len(body)} bytes; "
                                f"the limit is {MAX_REQUEST_BYTES} bytes"})
-        headers = {key: value for key, value in request.headers.items()}
+        # werkzeug headers are case-insensitive; plain dicts downstream are not.
+        headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
         try:
             out, content_type, trace = pipeline.invoke(body, request.headers.get("Content-Type", ""),
                                                        request.headers.get("Accept"), headers, request_id)

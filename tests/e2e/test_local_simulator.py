@@ -1,0 +1,98 @@
+"""The local simulator end to end: compose mode and --no-docker give byte-identical answers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from inference_pipeline.pipeline.local import LocalPipeline, SimulatorError, render_compose, plan_containers
+from inference_pipeline.pipeline.spec import load_spec
+from tests.support.docker import require_image
+from tests.support.net import free_port
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scripts"
+
+
+def write_spec(tmp_path: Path) -> Path:
+    for name in ("first", "second"):
+        code = tmp_path / name / "code"
+        code.mkdir(parents=True)
+        shutil.copy(FIXTURES / "echo_hop.py", code / "echo_hop.py")
+    spec = {
+        "name": "echo-pipeline",
+        "containers": [
+            {"name": "first", "image": "repo:sklearn", "model": "first",
+             "environment": {"SAGEMAKER_PROGRAM": "echo_hop.py", "HOP_NAME": "first", "HOP_OUTPUT_TYPE": "text/csv"}},
+            {"name": "second", "image": "builtin:sklearn:1.2-1", "model": "second",
+             "environment": {"SAGEMAKER_PROGRAM": "echo_hop.py", "HOP_NAME": "second",
+                             "HOP_OUTPUT_TYPE": "application/json"}},
+        ],
+    }
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def run_requests(url: str) -> list[tuple[int, bytes, str]]:
+    answers = []
+    for index, (body, headers) in enumerate([("a,b", {"Content-Type": "text/csv", "Accept": "application/json"}),
+                          ("fail-second", {"Content-Type": "text/csv"}),
+                          ("x", {"Content-Type": "text/plain; charset=utf-8"})]):
+        headers["X-Amzn-SageMaker-Inference-Id"] = f"request-{index}"  # request ids appear in error bodies
+        response = requests.post(f"{url}/invocations", data=body, headers=headers, timeout=30)
+        payload = response.content
+        if response.status_code == 424:  # drop the local log stream name, which names the mode
+            data = response.json()
+            data.pop("LogStreamArn")
+            payload = repr(sorted(data.items())).encode()
+        answers.append((response.status_code, payload, response.headers.get("Content-Type", "")))
+    return answers
+
+
+def test_render_compose_uses_host_network_and_read_only_models(tmp_path):
+    spec = load_spec(write_spec(tmp_path))
+    containers = plan_containers(spec, cache_dir=tmp_path / "cache")
+    compose = render_compose(containers, "ip-echo")
+    first = compose["services"]["first"]
+    assert first["network_mode"] == "host" and first["command"] == ["serve"]
+    assert first["image"] == "inference-pipeline/sklearn:latest"
+    assert compose["services"]["second"]["image"] == "inference-pipeline/sklearn:latest"
+    assert first["volumes"][0]["read_only"] is True and first["volumes"][0]["target"] == "/opt/ml/model"
+    assert first["environment"]["SAGEMAKER_BIND_TO_PORT"] == str(containers[0].port)
+    assert containers[0].port != containers[1].port
+    assert "/ping" in " ".join(first["healthcheck"]["test"])
+
+
+def test_no_docker_mode_refuses_foreign_images(tmp_path):
+    path = write_spec(tmp_path)
+    text = path.read_text().replace("repo:sklearn", "example.org/someone/else:1")
+    path.write_text(text)
+    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=free_port(), docker=False)
+    with pytest.raises(SimulatorError, match="--no-docker cannot run"):
+        pipeline.up(timeout=30)
+
+
+@pytest.mark.docker
+def test_compose_and_no_docker_answers_are_byte_identical(tmp_path):
+    require_image("sklearn")
+    spec = load_spec(write_spec(tmp_path))
+    answers = {}
+    for docker in (False, True):
+        pipeline = LocalPipeline(spec, state_dir=tmp_path / f"state-{docker}", port=free_port(), docker=docker)
+        state = pipeline.up(timeout=120)
+        try:
+            answers[docker] = run_requests(state.url)
+            assert "second" in pipeline.logs("second")
+        finally:
+            pipeline.down()
+        with pytest.raises(requests.ConnectionError):  # down stopped the front door
+            requests.get(f"{state.url}/ping", timeout=2)
+    assert answers[False] == answers[True]
+    status, body, content_type = answers[True][0]
+    assert status == 200 and content_type.startswith("application/json")
+    assert body == b"a,b>first:text/csv:application/json>second:text/csv:application/json"
+    assert answers[True][1][0] == 424
