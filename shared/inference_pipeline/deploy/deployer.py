@@ -190,7 +190,7 @@ def _region(spec: PipelineSpec, region: str | None, clients: AwsClients | None) 
 
 
 @contextmanager
-def _staged_artifacts(
+def staged_artifacts(
     spec: PipelineSpec, bucket: str | None, prefix: str
 ) -> Iterator[tuple[dict[str, str], list[ApiRequest]]]:
     """Package local models (content-addressed S3 keys) and plan their uploads."""
@@ -379,7 +379,7 @@ def deploy(
             "wait for it to settle (or delete it if it Failed) before deploying"
         )
 
-    with _staged_artifacts(spec, bucket, prefix) as (urls, uploads):
+    with staged_artifacts(spec, bucket, prefix) as (urls, uploads):
         create_model = render_create_model(spec, region=region, model_data_urls=urls, model_name=model_name)
         create_config = render_endpoint_config(spec, model_name=model_name, config_name=config_name)
         _upload(runner, uploads)
@@ -539,7 +539,7 @@ def create_transform_job(
         if not spec.role:
             raise ValueError("no execution role: set 'role' in the spec or pass one (or give an existing model)")
         model_name = versioned_name(spec.name, suffix)
-        with _staged_artifacts(spec, bucket, prefix) as (urls, uploads):
+        with staged_artifacts(spec, bucket, prefix) as (urls, uploads):
             create_model = render_create_model(
                 spec, region=_region(spec, region, clients), model_data_urls=urls, model_name=model_name
             )

@@ -339,7 +339,7 @@ class TransformSection(_Model):
 # ----------------------------------------------------------------------------- the pipeline
 
 
-def _package_version() -> str:
+def package_version() -> str:
     try:
         return metadata.version("inference-pipeline")
     except metadata.PackageNotFoundError:  # running from a source tree without install
@@ -351,7 +351,7 @@ class ProjectRegistry(_Model):
 
     account: Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
     repository_prefix: str = DEFAULT_REPOSITORY_PREFIX
-    version: str = Field(default_factory=_package_version, description="default image tag")
+    version: str = Field(default_factory=package_version, description="default image tag")
 
 
 class PipelineSpec(_Model):
