@@ -23,6 +23,6 @@ def featurizer_server(featurizer_dir: Path, tmp_path_factory: pytest.TempPathFac
 @pytest.fixture(scope="module")
 def regressor_server(tmp_path_factory: pytest.TempPathFactory):
     model_dir = build_regressor(tmp_path_factory.mktemp("regressor") / "model")
-    with serve("sklearn", model_dir, env={"SAGEMAKER_MAX_PAYLOAD_IN_MB": "0.01"},
+    with serve("sklearn", model_dir,
                tmp_path=tmp_path_factory.mktemp("logs")) as server:
         yield server

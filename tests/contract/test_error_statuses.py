@@ -51,7 +51,7 @@ def test_400_wrong_feature_count_from_model(regressor_server):
 
 
 def test_413_over_payload_limit(regressor_server):
-    big = ("1,1,1\n" * 3000).encode()  # ~18 KB against a 0.01 MB limit
+    big = ("1,1,1\n" * 1_100_000).encode()  # 6.6 MB against the 6 MiB real-time limit
     response = post(regressor_server, big, {**CSV, "Accept": "application/json"})
     assert response.status_code == 413
     assert "limit" in response.json()["message"]

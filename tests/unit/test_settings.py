@@ -42,6 +42,13 @@ def test_env_overrides(monkeypatch):
     assert settings.batch is True and settings.default_accept is None
 
 
+def test_payload_setting_raises_but_never_lowers_the_limit(monkeypatch):
+    monkeypatch.setenv("SAGEMAKER_MAX_PAYLOAD_IN_MB", "1")
+    assert load_settings().max_payload_bytes == 6 * 1024 * 1024
+    monkeypatch.setenv("SAGEMAKER_MAX_PAYLOAD_IN_MB", "20")
+    assert load_settings().max_payload_bytes == 20 * 1024 * 1024
+
+
 @pytest.mark.parametrize("name,value,fragment", [
     ("SAGEMAKER_BIND_TO_PORT", "http", "SAGEMAKER_BIND_TO_PORT='http'"),
     ("SAGEMAKER_BIND_TO_PORT", "70000", "less than or equal to 65535"),

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from inference_pipeline.serving.errors import SettingsError
 
 MIB = 1024 * 1024
+REALTIME_PAYLOAD_MB = 6
 _LEVEL_NAMES = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
 _BATCH_STRATEGIES = {"MULTI_RECORD": "MULTI_RECORD", "MULTIRECORD": "MULTI_RECORD",
                      "SINGLE_RECORD": "SINGLE_RECORD", "SINGLERECORD": "SINGLE_RECORD"}
@@ -86,7 +87,10 @@ class ServingSettings(BaseSettings):
 
     @property
     def max_payload_bytes(self) -> int:
-        return int(self.max_payload_mb * MIB)
+        """Request body limit. SAGEMAKER_MAX_PAYLOAD_IN_MB describes a batch job's mini-batches and
+        can raise the limit (up to 100 MB), never lower it below the 6 MB real-time contract:
+        inside a pipeline, a featurizer's output legitimately outgrows the job's mini-batch size."""
+        return int(max(self.max_payload_mb, REALTIME_PAYLOAD_MB) * MIB)
 
     @property
     def code_dir(self) -> Path:
