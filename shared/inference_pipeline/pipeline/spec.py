@@ -93,9 +93,9 @@ def _scalar_to_str(value: Any) -> Any:
 
 
 EnvKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=1024)]
-EnvValue = Annotated[str, BeforeValidator(_scalar_to_str), StringConstraints(max_length=MAX_ENV_VALUE)]
+EnvValue = Annotated[str, StringConstraints(max_length=MAX_ENV_VALUE), BeforeValidator(_scalar_to_str)]
 TransformEnvValue = Annotated[
-    str, BeforeValidator(_scalar_to_str), StringConstraints(max_length=MAX_TRANSFORM_ENV_VALUE)
+    str, StringConstraints(max_length=MAX_TRANSFORM_ENV_VALUE), BeforeValidator(_scalar_to_str)
 ]
 
 
@@ -366,7 +366,7 @@ class PipelineSpec(_Model):
     transform: TransformSection = Field(default_factory=TransformSection)
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],
-        Annotated[str, BeforeValidator(_scalar_to_str), StringConstraints(max_length=256)],
+        Annotated[str, StringConstraints(max_length=256), BeforeValidator(_scalar_to_str)],
     ] = Field(default_factory=dict)
 
     _source: Path | None = PrivateAttr(default=None)
