@@ -46,7 +46,7 @@ def validate_request(operation: str, params: dict[str, Any], service: str = "sag
     problems: list[str] = []
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
-        problems.extend(line.strip("- ").strip() for line in report.generate_report().splitlines()[1:] if line.strip())
+        problems.extend(line.strip() for line in report.generate_report().splitlines() if line.strip())
     _check_constraints(params, shape, "", problems)
     if problems:
         raise RequestValidationError(service, operation, problems)
