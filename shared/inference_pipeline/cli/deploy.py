@@ -252,10 +252,13 @@ def transform(
     dry_run: DryRunOpt = False,
     offline: OfflineOpt = False,
     profile: ProfileOpt = None,
+    docker: Annotated[bool, typer.Option("--docker/--no-docker", help="Local: containers in docker compose, "
+                                         "or as local serve processes.")] = True,
+    port: Annotated[int, typer.Option("--port", help="Local: front door port on 127.0.0.1.")] = 8090,
 ) -> None:
     """Run the pipeline over a dataset: locally, or with --remote as a SageMaker transform job."""
     if not remote:
-        _local_transform(spec_path, input_, output)
+        _local_transform(spec_path, input_, output, docker=docker, port=port)
         return
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
         spec = load_spec(spec_path, check_files=model_name is None)
@@ -284,7 +287,7 @@ def transform(
             console.print(f"[green]transform job {result.job_name}:[/] {state}", highlight=False)
 
 
-def _local_transform(spec_path: Path, input_: str, output: str) -> None:
+def _local_transform(spec_path: Path, input_: str, output: str, **options: Any) -> None:
     """Local batch transform lives with the local simulator (``cli/local.py``)."""
     try:
         local = importlib.import_module("inference_pipeline.cli.local")
@@ -293,4 +296,4 @@ def _local_transform(spec_path: Path, input_: str, output: str) -> None:
     runner = getattr(local, "run_local_transform", None)
     if runner is None:
         fail("local batch transform is not available in this installation; use --remote", EXIT_USAGE)
-    runner(spec_path, input_, output)
+    runner(spec_path, input_, output, **options)
