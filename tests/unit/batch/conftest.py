@@ -38,11 +38,13 @@ class FakeModel:
 
     ``fail_on``: a request containing this byte string gets a 500 naming it.
     ``jitter``: random sleep per call so concurrent calls finish out of order.
+    ``trailing_newline``: end each response with a newline (as most containers do).
     """
 
     fail_on: bytes | None = None
     jitter: float = 0.0
     container: str | None = None
+    trailing_newline: bool = True
     calls: list[tuple[bytes, str, str]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -64,21 +66,22 @@ class FakeModel:
                 self.in_flight -= 1
 
     def _answer(self, body: bytes, content_type: str, accept: str) -> InvokeResult:
+        end = "\n" if self.trailing_newline else ""
         if content_type == "application/x-recordio":
-            payloads = recordio_payloads(body)
-            return InvokeResult(200, b"".join(p.upper() + b"\n" for p in payloads), "text/plain")
+            out = [p.decode().upper() for p in recordio_payloads(body)]
+            return InvokeResult(200, ("\n".join(out) + end).encode(), "text/plain")
         lines = [line for line in body.decode().split("\n") if line]
         if content_type == "text/csv":
             try:
                 out = [str(float(line.split(",")[0]) * 2) for line in lines]
             except ValueError as exc:
                 return InvokeResult(415, f"bad csv: {exc}".encode(), "text/plain")
-            return InvokeResult(200, ("\n".join(out) + "\n").encode(), "text/csv")
+            return InvokeResult(200, ("\n".join(out) + end).encode(), "text/csv")
         if accept == "application/json" and len(lines) > 1:
             items = [{"echo": json.loads(line)} for line in lines]
             return InvokeResult(200, json.dumps(items).encode(), "application/json")
         out = [json.dumps({"echo": json.loads(line)}) for line in lines]
-        return InvokeResult(200, ("\n".join(out) + "\n").encode(), accept or "application/jsonlines")
+        return InvokeResult(200, ("\n".join(out) + end).encode(), accept or "application/jsonlines")
 
     def payload_records(self) -> list[int]:
         """Records (lines) per request, in call order."""
