@@ -31,6 +31,14 @@ if ! docker buildx version >/dev/null 2>&1 || ! docker compose version >/dev/nul
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t trixie docker-buildx docker-compose >/dev/null
 fi
 
+# A local registry for the push tests (Debian's docker-registry; started by the tests on 127.0.0.1).
+if ! command -v docker-registry >/dev/null 2>&1; then
+  apt_update_once
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-registry >/dev/null
+  # The package starts a service on :5000 where an init system runs; the tests start their own.
+  (command -v systemctl >/dev/null 2>&1 && $SUDO systemctl disable --now docker-registry >/dev/null 2>&1) || true
+fi
+
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   mkdir -p /var/log
