@@ -1,0 +1,169 @@
+"""Spark predictor math for a batch of feature rows (``X``: rows x features float64).
+
+Each model returns every output Spark can produce, keyed by MLeap port name: ``prediction``
+(float64 per row), and for classifiers ``raw_prediction`` and ``probability`` (rows x classes).
+The op layer keeps only the ports the node's shape asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .classification import (
+    binary_margin_outputs,
+    normalize_rows,
+    probability_to_prediction,
+    softmax_rows,
+)
+from .tree_arrays import CompiledForest
+
+Outputs = dict[str, np.ndarray]
+
+
+def _check_width(x: np.ndarray, expected: int, what: str) -> None:
+    if x.shape[1] != expected:
+        raise ValueError(f"{what} expects feature vectors of size {expected}, got {x.shape[1]}")
+
+
+@dataclass(frozen=True)
+class LinearRegression:
+    coefficients: np.ndarray
+    intercept: float
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        _check_width(x, self.coefficients.size, "linear_regression")
+        return {"prediction": x @ self.coefficients + self.intercept}
+
+
+@dataclass(frozen=True)
+class BinaryLogisticRegression:
+    """``p1 = sigmoid(w.x + b)``; prediction is ``p1 > threshold`` (Spark's binary rule)."""
+
+    coefficients: np.ndarray
+    intercept: float
+    threshold: float = 0.5
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        _check_width(x, self.coefficients.size, "logistic_regression")
+        raw, prob = binary_margin_outputs(x @ self.coefficients + self.intercept)
+        return {"raw_prediction": raw, "probability": prob, "prediction": (prob[:, 1] > self.threshold).astype(np.float64)}
+
+
+@dataclass(frozen=True)
+class MultinomialLogisticRegression:
+    """Margins ``W x + b`` (W: classes x features), softmax, optional per-class thresholds."""
+
+    coefficient_matrix: np.ndarray
+    intercepts: np.ndarray
+    thresholds: Sequence[float] | None = None
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        _check_width(x, self.coefficient_matrix.shape[1], "logistic_regression")
+        raw = x @ self.coefficient_matrix.T + self.intercepts
+        prob = softmax_rows(raw)
+        return {"raw_prediction": raw, "probability": prob, "prediction": probability_to_prediction(prob, self.thresholds)}
+
+
+NAIVE_BAYES_TYPES = ("multinomial", "bernoulli", "complement", "gaussian")
+
+
+@dataclass(frozen=True)
+class NaiveBayes:
+    """Spark ``NaiveBayesModel``: ``pi`` = log priors, ``theta`` = log likelihoods (classes x features).
+
+    Gaussian needs ``sigma`` (variances), which MLeap's serializer does not write; such bundles are
+    rejected at load time by the op, not here.
+    """
+
+    pi: np.ndarray
+    theta: np.ndarray
+    model_type: str = "multinomial"
+    sigma: np.ndarray | None = None
+
+    def _raw(self, x: np.ndarray) -> np.ndarray:
+        if self.model_type == "multinomial":
+            return x @ self.theta.T + self.pi
+        if self.model_type == "bernoulli":
+            if not np.isin(x, (0.0, 1.0)).all():
+                raise ValueError("Bernoulli naive Bayes requires 0 or 1 feature values")
+            with np.errstate(divide="ignore"):
+                neg = np.log1p(-np.exp(self.theta))
+            return x @ (self.theta - neg).T + self.pi + neg.sum(axis=1)
+        if self.model_type == "complement":
+            scores = x @ self.theta.T  # Spark: log-likelihoods normalised by their log-sum-exp
+            top = scores.max(axis=1, keepdims=True)
+            return scores - (np.log(np.exp(scores - top).sum(axis=1, keepdims=True)) + top)
+        assert self.sigma is not None
+        log_var = np.log(self.sigma).sum(axis=1)
+        sq = ((x[:, None, :] - self.theta[None, :, :]) ** 2 / self.sigma[None, :, :]).sum(axis=2)
+        return self.pi - (sq + log_var) / 2.0
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        _check_width(x, self.theta.shape[1], "naive_bayes")
+        raw = self._raw(x)
+        prob = normalize_rows(np.exp(raw - raw.max(axis=1, keepdims=True)))
+        return {"raw_prediction": raw, "probability": prob, "prediction": raw.argmax(axis=1).astype(np.float64)}
+
+
+@dataclass(frozen=True)
+class TreeRegression:
+    """Decision tree (one tree), random forest (mean) or GBT (weighted sum) regression."""
+
+    forest: CompiledForest
+    combine: str  # "single" | "mean" | "weighted"
+    weights: np.ndarray | None = None
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        values = self.forest.leaf_values_for(x)[:, :, 0]
+        if self.combine == "weighted":
+            assert self.weights is not None
+            return {"prediction": values @ self.weights}
+        # Spark sums tree predictions and divides by the tree count (weights are all 1).
+        return {"prediction": values.sum(axis=1) / values.shape[1]}
+
+
+@dataclass(frozen=True)
+class TreeClassification:
+    """Decision tree or random forest classifier over leaf impurity statistics (class counts).
+
+    One tree: raw = the leaf's counts. Forest: raw = sum over trees of each leaf's counts normalised
+    to sum 1 (tree weights are ignored, as in Spark). probability = raw normalised.
+    """
+
+    forest: CompiledForest
+    num_classes: int
+    votes: bool  # True for a random forest (per-tree normalised votes), False for a single tree
+    thresholds: Sequence[float] | None = None
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        stats = self.forest.leaf_values_for(x)[:, :, : self.num_classes]
+        raw = normalize_rows_3d(stats).sum(axis=1) if self.votes else stats[:, 0, :]
+        prob = normalize_rows(raw)
+        pred = probability_to_prediction(prob if self.thresholds is not None else raw, self.thresholds)
+        return {"raw_prediction": raw, "probability": prob, "prediction": pred}
+
+
+def normalize_rows_3d(stats: np.ndarray) -> np.ndarray:
+    total = stats.sum(axis=2, keepdims=True)
+    return stats / np.where(total == 0.0, 1.0, total)
+
+
+@dataclass(frozen=True)
+class GBTClassification:
+    """Binary GBT: margin = weighted tree sum; p1 = sigmoid(2 * margin); prediction margin > 0."""
+
+    forest: CompiledForest
+    weights: np.ndarray
+    thresholds: Sequence[float] | None = None
+
+    def outputs(self, x: np.ndarray) -> Outputs:
+        margin = self.forest.leaf_values_for(x)[:, :, 0] @ self.weights
+        raw, prob = binary_margin_outputs(margin, gbt=True)
+        if self.thresholds is None:
+            pred = (margin > 0.0).astype(np.float64)
+        else:
+            pred = probability_to_prediction(prob, self.thresholds)
+        return {"raw_prediction": raw, "probability": prob, "prediction": pred}
