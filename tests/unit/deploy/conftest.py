@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import botocore.session
 import pytest
+import requests
 from botocore.validate import ParamValidator
+from moto.server import ThreadedMotoServer
 
 from inference_pipeline.pipeline.spec import PipelineSpec, parse_spec
 
@@ -47,3 +50,25 @@ def model_dir(tmp_path: Path) -> Path:
     model.mkdir()
     (model / "model.joblib").write_bytes(b"weights")
     return model
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """A real moto server over HTTP on a free 127.0.0.1 port, shared by the deploy tests."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def fresh_moto(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Reset moto's state and make boto3 use dummy credentials, never a real AWS config."""
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    return moto_url

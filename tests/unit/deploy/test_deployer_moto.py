@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import json
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-import requests
-from moto.server import ThreadedMotoServer
 
 from inference_pipeline.deploy.deployer import (
     AwsClients,
@@ -34,23 +30,11 @@ REGION = "us-east-1"
 BUCKET = "artifacts"
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
-def clients(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AwsClients:
-    # Never read a developer's real AWS config in tests.
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
-    aws = AwsClients.create(REGION, session=session, endpoint_url=moto_url)
+def clients(fresh_moto: str) -> AwsClients:
+    aws = AwsClients.create(REGION, endpoint_url=fresh_moto)
     aws.s3.create_bucket(Bucket=BUCKET)
     return aws
 

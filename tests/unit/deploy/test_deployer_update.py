@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-import requests
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 
 from inference_pipeline.deploy.deployer import AwsClients, DeployError, create_transform_job, deploy
 from inference_pipeline.deploy.render import render_create_model, render_endpoint_config
@@ -32,21 +29,12 @@ RESOURCE = "endpoint/abalone/variant/AllTraffic"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
-def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[AwsClients, Stubber]]:
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+def aws(fresh_moto: str) -> Iterator[tuple[AwsClients, Stubber]]:
+    moto_url = fresh_moto
+    session = boto3.session.Session()
     sagemaker = session.client("sagemaker", region_name=REGION)
     clients = AwsClients(
         sagemaker=sagemaker,
