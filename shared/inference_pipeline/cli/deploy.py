@@ -64,6 +64,15 @@ def _clients(region: str, profile: str | None) -> AwsClients:
     return AwsClients.create(region, session=_session(profile))
 
 
+def _load_for_aws(
+    spec_path: Path, region: str | None, profile: str | None, *, offline: bool, check_files: bool = True
+) -> tuple[PipelineSpec, str, AwsClients | None]:
+    """The spec, its region, and AWS clients (none for an offline dry run)."""
+    spec = load_spec(spec_path, check_files=check_files)
+    resolved = _resolve_region(region, spec, profile)
+    return spec, resolved, None if offline else _clients(resolved, profile)
+
+
 def _parse_model_data(values: list[str]) -> dict[str, str]:
     urls = {}
     for value in values:
@@ -141,9 +150,7 @@ def deploy_command(
     name (or, with --dry-run, the requests as JSON).
     """
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
-        spec = load_spec(spec_path)
-        resolved = _resolve_region(region, spec, profile)
-        clients = None if (dry_run and offline) else _clients(resolved, profile)
+        spec, resolved, clients = _load_for_aws(spec_path, region, profile, offline=dry_run and offline)
         result = deploy(
             spec,
             clients=clients,
@@ -261,9 +268,9 @@ def transform(
         _local_transform(spec_path, input_, output, docker=docker, port=port)
         return
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
-        spec = load_spec(spec_path, check_files=model_name is None)
-        resolved = _resolve_region(region, spec, profile)
-        clients = None if (dry_run and offline) else _clients(resolved, profile)
+        spec, resolved, clients = _load_for_aws(
+            spec_path, region, profile, offline=dry_run and offline, check_files=model_name is None
+        )
         result = create_transform_job(
             spec,
             input_s3=input_,

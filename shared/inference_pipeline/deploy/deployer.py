@@ -229,6 +229,39 @@ def _upload(runner: _Runner, uploads: list[ApiRequest]) -> None:
 # ----------------------------------------------------------------------------- waiting
 
 
+def _poll(
+    describe: Callable[[], dict[str, Any]],
+    *,
+    operation: str,
+    status_key: str,
+    label: str,
+    done: str,
+    failed: frozenset[str],
+    progress: Progress | None,
+    poll_seconds: float,
+    timeout_seconds: float,
+) -> dict[str, Any]:
+    """Call ``describe`` until ``status_key`` is ``done`` (returned) or in ``failed`` (raised)."""
+    deadline = time.monotonic() + timeout_seconds
+    last = None
+    while True:
+        try:
+            desc = describe()
+        except (ClientError, BotoCoreError) as exc:
+            raise _aws_error(operation, exc) from exc
+        status = desc[status_key]
+        if status != last and progress:
+            progress(f"{label}: {status}")
+        last = status
+        if status == done:
+            return desc
+        if status in failed:
+            raise DeployError(f"{label} is {status}: {desc.get('FailureReason', 'no reason given')}")
+        if time.monotonic() >= deadline:
+            raise DeployError(f"{label} still {status} after {timeout_seconds:.0f}s")
+        time.sleep(poll_seconds)
+
+
 def wait_for_endpoint(
     clients: AwsClients,
     endpoint_name: str,
@@ -243,28 +276,21 @@ def wait_for_endpoint(
     With ``expected_config``, an endpoint that settles InService on another config means
     SageMaker rolled an update back, which is reported as a failure.
     """
-    deadline = time.monotonic() + timeout_seconds
-    last = None
-    while True:
-        try:
-            desc = clients.sagemaker.describe_endpoint(EndpointName=endpoint_name)
-        except (ClientError, BotoCoreError) as exc:
-            raise _aws_error("DescribeEndpoint", exc) from exc
-        status = desc["EndpointStatus"]
-        if status != last and progress:
-            progress(f"endpoint {endpoint_name}: {status}")
-        last = status
-        if status == "InService":
-            if expected_config and desc.get("EndpointConfigName") != expected_config:
-                reason = desc.get("FailureReason", "no reason given")
-                raise DeployError(f"UpdateEndpoint of {endpoint_name} was rolled back: {reason}")
-            return desc
-        if status in {"Failed", "OutOfService"}:
-            reason = desc.get("FailureReason", "no reason given")
-            raise DeployError(f"endpoint {endpoint_name} is {status}: {reason}")
-        if time.monotonic() >= deadline:
-            raise DeployError(f"endpoint {endpoint_name} still {status} after {timeout_seconds:.0f}s")
-        time.sleep(poll_seconds)
+    desc = _poll(
+        lambda: clients.sagemaker.describe_endpoint(EndpointName=endpoint_name),
+        operation="DescribeEndpoint",
+        status_key="EndpointStatus",
+        label=f"endpoint {endpoint_name}",
+        done="InService",
+        failed=frozenset({"Failed", "OutOfService"}),
+        progress=progress,
+        poll_seconds=poll_seconds,
+        timeout_seconds=timeout_seconds,
+    )
+    if expected_config and desc.get("EndpointConfigName") != expected_config:
+        reason = desc.get("FailureReason", "no reason given")
+        raise DeployError(f"UpdateEndpoint of {endpoint_name} was rolled back: {reason}")
+    return desc
 
 
 def _wait_deleted(runner: _Runner, endpoint_name: str, poll_seconds: float, timeout_seconds: float) -> None:
@@ -483,24 +509,18 @@ def wait_for_transform_job(
     poll_seconds: float = 30.0,
     timeout_seconds: float = 6 * 3600.0,
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_seconds
-    last = None
-    while True:
-        try:
-            desc = clients.sagemaker.describe_transform_job(TransformJobName=job_name)
-        except (ClientError, BotoCoreError) as exc:
-            raise _aws_error("DescribeTransformJob", exc) from exc
-        status = desc["TransformJobStatus"]
-        if status != last and progress:
-            progress(f"transform job {job_name}: {status}")
-        last = status
-        if status == "Completed":
-            return desc
-        if status in {"Failed", "Stopped"}:
-            raise DeployError(f"transform job {job_name} {status}: {desc.get('FailureReason', 'no reason given')}")
-        if time.monotonic() >= deadline:
-            raise DeployError(f"transform job {job_name} still {status} after {timeout_seconds:.0f}s")
-        time.sleep(poll_seconds)
+    """Poll DescribeTransformJob until Completed; raise DeployError if it Failed or Stopped."""
+    return _poll(
+        lambda: clients.sagemaker.describe_transform_job(TransformJobName=job_name),
+        operation="DescribeTransformJob",
+        status_key="TransformJobStatus",
+        label=f"transform job {job_name}",
+        done="Completed",
+        failed=frozenset({"Failed", "Stopped"}),
+        progress=progress,
+        poll_seconds=poll_seconds,
+        timeout_seconds=timeout_seconds,
+    )
 
 
 def create_transform_job(

@@ -104,6 +104,12 @@ def env_size(env: dict[str, str]) -> int:
     return sum(len(k.encode()) + len(v.encode()) for k, v in env.items())
 
 
+def _at_most(items: dict[str, str], limit: int, what: str, api: str = "SageMaker") -> dict[str, str]:
+    if len(items) > limit:
+        raise ValueError(f"{len(items)} {what}; {api} allows at most {limit}")
+    return items
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -240,8 +246,7 @@ class Container(_Model):
     @field_validator("environment")
     @classmethod
     def _env_limits(cls, env: dict[str, str]) -> dict[str, str]:
-        if len(env) > MAX_ENV_ENTRIES:
-            raise ValueError(f"{len(env)} entries; SageMaker allows at most {MAX_ENV_ENTRIES}")
+        _at_most(env, MAX_ENV_ENTRIES, "entries")
         if (size := env_size(env)) > MAX_ENV_TOTAL_BYTES:
             raise ValueError(f"keys and values total {size} bytes; SageMaker allows at most {MAX_ENV_TOTAL_BYTES}")
         return env
@@ -321,9 +326,7 @@ class TransformSection(_Model):
     @field_validator("environment")
     @classmethod
     def _env_limits(cls, env: dict[str, str]) -> dict[str, str]:
-        if len(env) > MAX_TRANSFORM_ENV_ENTRIES:
-            raise ValueError(f"{len(env)} entries; CreateTransformJob allows at most {MAX_TRANSFORM_ENV_ENTRIES}")
-        return env
+        return _at_most(env, MAX_TRANSFORM_ENV_ENTRIES, "entries", api="CreateTransformJob")
 
     @model_validator(mode="after")
     def _payload_budget(self) -> TransformSection:
@@ -386,9 +389,7 @@ class PipelineSpec(_Model):
     @field_validator("tags")
     @classmethod
     def _tag_count(cls, tags: dict[str, str]) -> dict[str, str]:
-        if len(tags) > MAX_TAGS:
-            raise ValueError(f"{len(tags)} tags; SageMaker allows at most {MAX_TAGS}")
-        return tags
+        return _at_most(tags, MAX_TAGS, "tags")
 
     @model_validator(mode="after")
     def _data_processing_types(self) -> PipelineSpec:

@@ -222,6 +222,6 @@ def test_failed_transform_job(aws: tuple[AwsClients, Stubber]) -> None:
     stub.add_response("describe_transform_job", {**job, "TransformJobStatus": "Failed",
                                                  "FailureReason": "ClientError: See job logs"},
                       {"TransformJobName": "j"})
-    with pytest.raises(DeployError, match="transform job j Failed: ClientError: See job logs"):
+    with pytest.raises(DeployError, match="transform job j is Failed: ClientError: See job logs"):
         create_transform_job(make_spec(), clients=clients, input_s3="s3://b/i", output_s3="s3://b/o",
                              job_name="j", model_name="m", poll_seconds=0)
