@@ -1,0 +1,118 @@
+"""The op interface and registry of the MLeap runtime.
+
+An op module registers its classes with ``@register_op("<mleap op name>")``. A class is
+built at LOAD time from the node's decoded attributes and shape, so a bad or unsupported
+bundle fails before any request; at request time ``transform(frame)`` adds the op's output
+columns to the frame (or filters its rows) in one vectorised pass.
+
+To add ops: write a module under ``mleap/ops/``, decorate the classes, and import the module
+in ``mleap/ops/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from inference_pipeline.mleap.frame import LeapFrame
+
+
+class UnsupportedOpError(ValueError):
+    """A bundle names an op this runtime does not implement."""
+
+
+class OpError(ValueError):
+    """An op cannot run on this input (e.g. an unseen label with handleInvalid=error)."""
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """node.json's shape: (port, column name) pairs in file order."""
+
+    inputs: tuple[tuple[str, str], ...] = ()
+    outputs: tuple[tuple[str, str], ...] = ()
+
+    def input(self, port: str) -> str | None:
+        return dict(self.inputs).get(port)
+
+    def output(self, port: str) -> str | None:
+        return dict(self.outputs).get(port)
+
+    def indexed_inputs(self, prefix: str = "input") -> list[str]:
+        """Columns of ``input0..inputN`` in index order, or the single legacy ``input`` port."""
+        return _indexed(self.inputs, prefix)
+
+    def indexed_outputs(self, prefix: str = "output") -> list[str]:
+        return _indexed(self.outputs, prefix)
+
+
+def _indexed(ports: tuple[tuple[str, str], ...], prefix: str) -> list[str]:
+    numbered = sorted(((int(port[len(prefix):]), name) for port, name in ports
+                       if port.startswith(prefix) and port[len(prefix):].isdigit()))
+    if numbered:
+        return [name for _, name in numbered]
+    return [name for port, name in ports if port == prefix]
+
+
+@dataclass
+class OpContext:
+    """What an op may need at load time besides its attributes (its directory in the bundle)."""
+
+    node_dir: Path
+    name: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Op:
+    """Base class of every op."""
+
+    op_name: ClassVar[str] = ""
+
+    def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
+        self.name = name
+        self.attributes = attributes
+        self.shape = shape
+        self.context = context
+
+    @property
+    def label(self) -> str:
+        return f"{self.op_name} {self.name!r}"
+
+    @property
+    def input_columns(self) -> list[str]:
+        return [column for _, column in self.shape.inputs]
+
+    @property
+    def output_columns(self) -> list[str]:
+        return [column for _, column in self.shape.outputs]
+
+    def transform(self, frame: LeapFrame) -> LeapFrame:
+        raise NotImplementedError
+
+
+_OPS: dict[str, type[Op]] = {}
+T = TypeVar("T", bound=type[Op])
+
+
+def register_op(*names: str) -> Callable[[T], T]:
+    def decorate(cls: T) -> T:
+        for name in names:
+            _OPS[name] = cls
+        if not cls.op_name:
+            cls.op_name = names[0]
+        return cls
+
+    return decorate
+
+
+def supported_ops() -> list[str]:
+    return sorted(_OPS)
+
+
+def op_class(name: str) -> type[Op]:
+    try:
+        return _OPS[name]
+    except KeyError:
+        raise UnsupportedOpError(f"op {name!r} is not supported; supported ops: {', '.join(supported_ops())}") from None
