@@ -59,6 +59,9 @@ class Runtime(ABC):
     #: Used when the request has no Accept or ``*/*`` (overridable by
     #: ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``).
     default_accept: ClassVar[str] = "application/json"
+    #: Error bodies as the bare message in text/plain (the JVM sparkml container's format)
+    #: instead of JSON/text per Accept; the request id stays in the X-Request-Id header.
+    plain_errors: ClassVar[bool] = False
     #: Request type assumed when Content-Type is missing; None answers 415.
     default_content_type: ClassVar[str | None] = None
 

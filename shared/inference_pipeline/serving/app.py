@@ -134,7 +134,10 @@ def _invoke(holder: ModelHolder, settings: ServingSettings) -> Response:
     except NoContent:
         response = Response(b"", status=204)
     except InferenceError as exc:
-        response = _error_response(exc, request_id)
+        if holder.runtime.plain_errors and exc.status != 204:
+            response = Response(exc.message, status=exc.status, mimetype="text/plain")
+        else:
+            response = _error_response(exc, request_id)
     except Exception:  # genuine bug: log the trace, never send it
         log.exception("request %s failed", request_id)
         response = _error_response(InferenceError("internal error while serving the request; "

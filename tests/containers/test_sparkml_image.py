@@ -1,0 +1,62 @@
+"""The built sparkml image: no JVM, no pyspark, fast start, AWS's contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests.support.docker import require_image, run_container
+from tests.support.mleap_bundles import ABALONE_SCHEMA, abalone_pipeline, index_to_string, write
+
+pytestmark = pytest.mark.docker
+SIZE_BUDGET_MB = 250
+ROW = "F,0.515,0.425,0.14,0.766,0.304,0.1725,0.255"
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    return require_image("sparkml")
+
+
+def test_serves_abalone_bundle_from_a_tarball_layout(image, tmp_path):
+    archive = write(abalone_pipeline(), tmp_path / "model.tar.gz", archive="tar.gz")
+    model = tmp_path / "model"
+    model.mkdir()
+    subprocess.run(["tar", "-xzf", str(archive), "-C", str(model)], check=True)  # as SageMaker unpacks it
+    assert (model / "bundle.json").is_file()
+    with run_container(image, model, env={"SAGEMAKER_SPARKML_SCHEMA": json.dumps(ABALONE_SCHEMA)}) as c:
+        response = requests.post(f"{c.url}/invocations", data=ROW, headers={"Content-Type": "text/csv"}, timeout=10)
+        assert response.status_code == 200
+        assert response.text == "0.0,0.0,0.515,0.425,0.14,0.766,0.304,0.1725,0.255"
+        lines = requests.post(f"{c.url}/invocations", data=ROW, timeout=10,
+                              headers={"Content-Type": "text/csv", "Accept": "application/jsonlines"})
+        assert lines.text.startswith('{"features":[0.0,0.0,0.515')
+
+
+def test_first_ping_within_two_seconds(image, tmp_path):
+    model = write(index_to_string(["unacc", "acc", "good", "vgood"]), tmp_path / "post")
+    env = {"SAGEMAKER_SPARKML_SCHEMA": '{"input": [{"type": "double", "name": "label"}], '
+                                       '"output": {"type": "string", "name": "cat"}}'}
+    started = time.monotonic()
+    with run_container(image, model, env=env, timeout=30) as c:
+        elapsed = time.monotonic() - started
+        assert requests.post(f"{c.url}/invocations", data="3.0", headers={"Content-Type": "text/csv"},
+                             timeout=10).text == "vgood"
+    # docker run itself is included; the server's own start is well under this
+    assert elapsed < 2.0, f"first /ping 200 after {elapsed:.2f} s"
+
+
+def test_no_jvm_and_no_pyspark(image):
+    probe = subprocess.run(["docker", "run", "--rm", "--network=host", "--entrypoint", "sh", image, "-c",
+                            "command -v java || true; python3 -c 'import importlib.util as u; "
+                            "print(u.find_spec(\"pyspark\") is None)'"], capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "True", probe.stdout + probe.stderr
+
+
+def test_image_size_within_budget(image):
+    size = int(subprocess.check_output(["docker", "image", "inspect", "-f", "{{.Size}}", image], text=True))
+    assert size / 1e6 <= SIZE_BUDGET_MB, f"{image} is {size / 1e6:.0f} MB (budget {SIZE_BUDGET_MB} MB)"
