@@ -9,8 +9,7 @@ first non-null row for vector sizes, exactly as MLeap does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pyspark.ml import Transformer
 from pyspark.ml.linalg import Vector, VectorUDT
@@ -31,6 +30,7 @@ from pyspark.sql.types import (
     StructField,
 )
 
+from ..attributes import DataShape
 from .errors import ExportError
 
 # Spark SQL type -> MLeap/SageMaker basic type name.
@@ -46,14 +46,6 @@ _BASIC_TYPES: dict[type[DataType], str] = {
     StringType: "string",
 }
 
-
-@dataclass(frozen=True)
-class DataShape:
-    """MLeap ``DataShape``: a scalar, a list, or a 1-d tensor of known size."""
-
-    base: Literal["scalar", "list", "tensor"]
-    nullable: bool = True
-    size: int | None = None
 
 
 def basic_type_name(data_type: DataType) -> str | None:

@@ -13,8 +13,8 @@ from pyspark.sql import DataFrame
 
 from ..bundle import NodeSpec, write_bundle
 from . import stages_feature, stages_models, stages_text  # noqa: F401  (register converters)
-from . import values as V
 from .columns import DatasetColumns
+from .nodes import pipeline
 from .registry import ExportContext, convert
 from .schema import SCHEMA_FILE_NAME, validate_schema
 
@@ -25,15 +25,11 @@ class ExportWarning(UserWarning):
     """A stage was exported, but some Spark behaviour has no MLeap equivalent."""
 
 
-def _pipeline_node(name: str, children: list[NodeSpec]) -> NodeSpec:
-    return V.pipeline(name, children)
-
-
 def build_node(model: Transformer, context: ExportContext) -> list[NodeSpec]:
     """NodeSpecs for a stage; a PipelineModel becomes one ``pipeline`` node with children."""
     if isinstance(model, PipelineModel):
         children = [node for stage in model.stages for node in build_node(stage, context)]
-        return [_pipeline_node(model.uid, children)]
+        return [pipeline(model.uid, children)]
     return convert(model, context)
 
 
@@ -57,8 +53,8 @@ def export_pipeline(
         validate_schema(schema)
     context = ExportContext(DatasetColumns(dataset, model))
     nodes = build_node(model, context)
-    root = nodes[0] if len(nodes) == 1 else _pipeline_node(f"{model.uid}_pipeline", nodes)
+    root = nodes[0] if len(nodes) == 1 else pipeline(f"{model.uid}_pipeline", nodes)
     for message in context.warnings:
         warnings.warn(message, ExportWarning, stacklevel=2)
-    extra = {SCHEMA_FILE_NAME: json.dumps(schema, indent=2) + "\n"} if schema is not None else {}
+    extra = {SCHEMA_FILE_NAME: (json.dumps(schema, indent=2) + "\n").encode()} if schema is not None else {}
     return write_bundle(root, Path(dest), name=root.name, archive=archive, extra_root_files=extra)

@@ -8,9 +8,22 @@ from pyspark.ml import Transformer
 from pyspark.sql.types import DoubleType
 
 from ..bundle import NodeSpec
-from . import values as V
-from .columns import DataShape
+from ..attributes import (
+    attr_boolean,
+    attr_data_shape,
+    attr_double,
+    attr_int,
+    attr_list_data_shape,
+    attr_list_double,
+    attr_list_int,
+    attr_list_long,
+    attr_list_string,
+    attr_long,
+    attr_string,
+    attr_tensor_double,
+)
 from .errors import ExportError
+from .nodes import node
 from .params import input_columns, io_ports, is_set, stage_label, uses_multi_columns, value
 from .registry import ExportContext, converter
 
@@ -23,42 +36,42 @@ def _multi_in_out_format(stage: Transformer) -> dict[str, object]:
     """``input_col(s)``/``output_col(s)`` attributes MLeap 0.20 (the SageMaker image) writes."""
     if uses_multi_columns(stage):
         return {
-            "input_cols": V.strings(value(stage, "inputCols")),
-            "output_cols": V.strings(value(stage, "outputCols")),
+            "input_cols": attr_list_string(value(stage, "inputCols")),
+            "output_cols": attr_list_string(value(stage, "outputCols")),
         }
-    return {"input_col": V.string(value(stage, "inputCol")), "output_col": V.string(value(stage, "outputCol"))}
+    return {"input_col": attr_string(value(stage, "inputCol")), "output_col": attr_string(value(stage, "outputCol"))}
 
 
 @converter("StringIndexerModel")
 def string_indexer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     labels_array = [list(labels) for labels in stage.labelsArray]  # type: ignore[attr-defined]
     attributes: dict[str, object] = {
-        "labels_length": V.int_(len(labels_array)),
-        "handle_invalid": V.string(value(stage, "handleInvalid")),
+        "labels_length": attr_int(len(labels_array)),
+        "handle_invalid": attr_string(value(stage, "handleInvalid")),
     }
     for i, labels in enumerate(labels_array):
-        attributes[f"labels_array_{i}"] = V.strings(labels)
+        attributes[f"labels_array_{i}"] = attr_list_string(labels)
     attributes.update(_multi_in_out_format(stage))
     inputs, outputs = io_ports(stage)
-    return V.node(stage, "string_indexer", attributes, inputs, outputs)
+    return node(stage, "string_indexer", attributes, inputs, outputs)
 
 
 @converter("OneHotEncoderModel")
 def one_hot_encoder(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes: dict[str, object] = {
-        "category_sizes": V.ints(stage.categorySizes),  # type: ignore[attr-defined]
-        "drop_last": V.boolean(value(stage, "dropLast")),
-        "handle_invalid": V.string(value(stage, "handleInvalid")),
+        "category_sizes": attr_list_int(stage.categorySizes),  # type: ignore[attr-defined]
+        "drop_last": attr_boolean(value(stage, "dropLast")),
+        "handle_invalid": attr_string(value(stage, "handleInvalid")),
     }
     # MLeap's Spark 3 serializer also records the column params under their Spark names.
     for name in ("inputCol", "outputCol"):
         if is_set(stage, name):
-            attributes[name] = V.string(value(stage, name))
+            attributes[name] = attr_string(value(stage, name))
     for name in ("inputCols", "outputCols"):
         if is_set(stage, name):
-            attributes[name] = V.strings(value(stage, name))
+            attributes[name] = attr_list_string(value(stage, name))
     inputs, outputs = io_ports(stage)
-    return V.node(stage, "one_hot_encoder", attributes, inputs, outputs)
+    return node(stage, "one_hot_encoder", attributes, inputs, outputs)
 
 
 @converter("VectorAssembler")
@@ -71,8 +84,8 @@ def vector_assembler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         )
     shapes = [ctx.columns.data_shape(c, stage_label(stage)) for c in columns]
     inputs = [(f"input{i}", c) for i, c in enumerate(columns)]
-    return V.node(
-        stage, "vector_assembler", {"input_shapes": V.data_shapes(shapes)}, inputs, [("output", value(stage, "outputCol"))]
+    return node(
+        stage, "vector_assembler", {"input_shapes": attr_list_data_shape(shapes)}, inputs, [("output", value(stage, "outputCol"))]
     )
 
 
@@ -83,8 +96,8 @@ def index_to_string(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         labels = list(value(stage, "labels"))
     else:
         labels = ctx.columns.nominal_labels(input_col, stage_label(stage))
-    attributes = {"labels": V.strings(labels), "input_shape": V.data_shape(DataShape("scalar", nullable=False))}
-    return V.node(stage, "reverse_string_indexer", attributes, [("input", input_col)], [("output", value(stage, "outputCol"))])
+    attributes = {"labels": attr_list_string(labels), "input_shape": attr_data_shape("scalar", nullable=False)}
+    return node(stage, "reverse_string_indexer", attributes, [("input", input_col)], [("output", value(stage, "outputCol"))])
 
 
 def _standard_io(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -95,29 +108,29 @@ def _standard_io(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[
 def standard_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes: dict[str, object] = {}
     if value(stage, "withMean"):
-        attributes["mean"] = V.vector(_dense(stage.mean))  # type: ignore[attr-defined]
+        attributes["mean"] = attr_tensor_double(_dense(stage.mean))  # type: ignore[attr-defined]
     if value(stage, "withStd"):
-        attributes["std"] = V.vector(_dense(stage.std))  # type: ignore[attr-defined]
+        attributes["std"] = attr_tensor_double(_dense(stage.std))  # type: ignore[attr-defined]
     if not attributes:
         raise ExportError(f"{stage_label(stage)} has withMean=False and withStd=False; MLeap's standard_scaler needs one")
-    return V.node(stage, "standard_scaler", attributes, *_standard_io(stage))
+    return node(stage, "standard_scaler", attributes, *_standard_io(stage))
 
 
 @converter("MinMaxScalerModel")
 def min_max_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "min": V.vector(_dense(stage.originalMin)),  # type: ignore[attr-defined]
-        "max": V.vector(_dense(stage.originalMax)),  # type: ignore[attr-defined]
-        "minValue": V.double(value(stage, "min")),
-        "maxValue": V.double(value(stage, "max")),
+        "min": attr_tensor_double(_dense(stage.originalMin)),  # type: ignore[attr-defined]
+        "max": attr_tensor_double(_dense(stage.originalMax)),  # type: ignore[attr-defined]
+        "minValue": attr_double(value(stage, "min")),
+        "maxValue": attr_double(value(stage, "max")),
     }
-    return V.node(stage, "min_max_scaler", attributes, *_standard_io(stage))
+    return node(stage, "min_max_scaler", attributes, *_standard_io(stage))
 
 
 @converter("MaxAbsScalerModel")
 def max_abs_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    attributes = {"maxAbs": V.vector(_dense(stage.maxAbs))}  # type: ignore[attr-defined]
-    return V.node(stage, "max_abs_scaler", attributes, *_standard_io(stage))
+    attributes = {"maxAbs": attr_tensor_double(_dense(stage.maxAbs))}  # type: ignore[attr-defined]
+    return node(stage, "max_abs_scaler", attributes, *_standard_io(stage))
 
 
 @converter("Bucketizer")
@@ -125,10 +138,10 @@ def bucketizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     if uses_multi_columns(stage) or is_set(stage, "splitsArray"):
         raise ExportError(f"{stage_label(stage)}: MLeap supports only the single-column Bucketizer (splits, not splitsArray)")
     attributes = {
-        "splits": V.doubles([float(s) for s in value(stage, "splits")]),
-        "handle_invalid": V.string(value(stage, "handleInvalid")),
+        "splits": attr_list_double([float(s) for s in value(stage, "splits")]),
+        "handle_invalid": attr_string(value(stage, "handleInvalid")),
     }
-    return V.node(stage, "bucketizer", attributes, *_standard_io(stage))
+    return node(stage, "bucketizer", attributes, *_standard_io(stage))
 
 
 @converter("Binarizer")
@@ -136,16 +149,16 @@ def binarizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     label = stage_label(stage)
     shapes = [ctx.columns.data_shape(c, label) for c in input_columns(stage)]
     if uses_multi_columns(stage):
-        attributes = {"input_shapes_list": V.data_shapes(shapes), "thresholds": V.doubles(value(stage, "thresholds"))}
+        attributes = {"input_shapes_list": attr_list_data_shape(shapes), "thresholds": attr_list_double(value(stage, "thresholds"))}
     else:
-        attributes = {"input_shapes": V.data_shape(shapes[0]), "threshold": V.double(value(stage, "threshold"))}
+        attributes = {"input_shapes": attr_data_shape(shapes[0].base, shapes[0].nullable, shapes[0].size), "threshold": attr_double(value(stage, "threshold"))}
     inputs, outputs = io_ports(stage)
-    return V.node(stage, "binarizer", attributes, inputs, outputs)
+    return node(stage, "binarizer", attributes, inputs, outputs)
 
 
 @converter("Normalizer")
 def normalizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return V.node(stage, "normalizer", {"p_norm": V.double(value(stage, "p"))}, *_standard_io(stage))
+    return node(stage, "normalizer", {"p_norm": attr_double(value(stage, "p"))}, *_standard_io(stage))
 
 
 @converter("VectorSlicer")
@@ -160,23 +173,22 @@ def vector_slicer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         if missing:
             raise ExportError(f"{label}: feature name(s) {missing} are not in the input vector's metadata")
         indices += [by_name[n] for n in names]
-    return V.node(stage, "vector_slicer", {"indices": V.longs(indices)}, *_standard_io(stage))
+    return node(stage, "vector_slicer", {"indices": attr_list_long(indices)}, *_standard_io(stage))
 
 
 @converter("PolynomialExpansion")
 def polynomial_expansion(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     input_size = ctx.columns.vector_size(value(stage, "inputCol"), stage_label(stage))
-    attributes = {"degree": V.long(value(stage, "degree")), "input_size": V.long(input_size)}
-    return V.node(stage, "polynomial_expansion", attributes, *_standard_io(stage))
+    attributes = {"degree": attr_long(value(stage, "degree")), "input_size": attr_long(input_size)}
+    return node(stage, "polynomial_expansion", attributes, *_standard_io(stage))
 
 
 @converter("PCAModel")
 def pca(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     pc = stage.pc  # type: ignore[attr-defined]
-    # Column-major values with shape [rows, cols], as MLeap's DenseTensor(pc.values, ...).
-    values = [float(x) for x in pc.toArray().flatten(order="F")]
-    attributes = {"principal_components": V.tensor(values, [pc.numRows, pc.numCols])}
-    return V.node(stage, "pca", attributes, *_standard_io(stage))
+    # A 2-D array is written column-major with shape [rows, cols], like MLeap's DenseTensor(pc.values).
+    attributes = {"principal_components": attr_tensor_double(pc.toArray())}
+    return node(stage, "pca", attributes, *_standard_io(stage))
 
 
 @converter("Interaction")
@@ -184,13 +196,13 @@ def interaction(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     label = stage_label(stage)
     columns = list(value(stage, "inputCols"))
     attributes: dict[str, object] = {
-        "num_inputs": V.int_(len(columns)),
-        "input_shapes": V.data_shapes([ctx.columns.data_shape(c, label) for c in columns]),
+        "num_inputs": attr_int(len(columns)),
+        "input_shapes": attr_list_data_shape([ctx.columns.data_shape(c, label) for c in columns]),
     }
     for i, column in enumerate(columns):
-        attributes[f"num_features{i}"] = V.ints(ctx.columns.feature_counts(column, label))
+        attributes[f"num_features{i}"] = attr_list_int(ctx.columns.feature_counts(column, label))
     inputs = [(f"input{i}", c) for i, c in enumerate(columns)]
-    return V.node(stage, "interaction", attributes, inputs, [("output", value(stage, "outputCol"))])
+    return node(stage, "interaction", attributes, inputs, [("output", value(stage, "outputCol"))])
 
 
 @converter("ImputerModel")
@@ -222,11 +234,11 @@ def imputer(stage: Transformer, ctx: ExportContext) -> list[NodeSpec]:
                 "to that type while MLeap's imputer outputs double, so only double columns are exported"
             )
         attributes = {
-            "surrogate_value": V.double(float(surrogates[in_col])),
-            "missing_value": V.double(missing_value),
-            "strategy": V.string(value(stage, "strategy")),
-            "nullable_input": V.boolean(field.nullable),
+            "surrogate_value": attr_double(float(surrogates[in_col])),
+            "missing_value": attr_double(missing_value),
+            "strategy": attr_string(value(stage, "strategy")),
+            "nullable_input": attr_boolean(field.nullable),
         }
         name = stage.uid if len(inputs) == 1 else f"{stage.uid}_{in_col}"
-        nodes.append(V.node(name, "imputer", attributes, [("input", in_col)], [("output", out_col)]))
+        nodes.append(node(name, "imputer", attributes, [("input", in_col)], [("output", out_col)]))
     return nodes

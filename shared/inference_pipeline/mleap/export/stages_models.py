@@ -7,8 +7,16 @@ from typing import Any
 from pyspark.ml import Transformer
 
 from ..bundle import NodeSpec
-from . import values as V
+from ..attributes import (
+    attr_double,
+    attr_list_double,
+    attr_list_string,
+    attr_long,
+    attr_string,
+    attr_tensor_double,
+)
 from .errors import ExportError
+from .nodes import model_json, node
 from .params import is_set, predictor_ports, stage_label, value
 from .registry import ExportContext, converter
 from .trees import TREE_FILE, tree_json, tree_nodes
@@ -20,33 +28,32 @@ def _dense(vector: Any) -> list[float]:
 
 def _matrix(matrix: Any) -> Any:
     """Spark DenseMatrix as MLeap's tensor: column-major values, shape [rows, cols]."""
-    values = [float(x) for x in matrix.toArray().flatten(order="F")]
-    return V.tensor(values, [matrix.numRows, matrix.numCols])
+    return attr_tensor_double(matrix.toArray())
 
 
 def _thresholds(stage: Transformer) -> dict[str, Any]:
     if is_set(stage, "thresholds"):
-        return {"thresholds": V.doubles(value(stage, "thresholds"))}
+        return {"thresholds": attr_list_double(value(stage, "thresholds"))}
     return {}
 
 
 @converter("LinearRegressionModel")
 def linear_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "coefficients": V.vector(_dense(stage.coefficients)),  # type: ignore[attr-defined]
-        "intercept": V.double(stage.intercept),  # type: ignore[attr-defined]
+        "coefficients": attr_tensor_double(_dense(stage.coefficients)),  # type: ignore[attr-defined]
+        "intercept": attr_double(stage.intercept),  # type: ignore[attr-defined]
     }
-    return V.node(stage, "linear_regression", attributes, *predictor_ports(stage, classifier=False))
+    return node(stage, "linear_regression", attributes, *predictor_ports(stage, classifier=False))
 
 
 @converter("LogisticRegressionModel")
 def logistic_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     num_classes = int(stage.numClasses)  # type: ignore[attr-defined]
     matrix = stage.coefficientMatrix  # type: ignore[attr-defined]
-    attributes: dict[str, Any] = {"num_classes": V.long(num_classes)}
+    attributes: dict[str, Any] = {"num_classes": attr_long(num_classes)}
     if num_classes > 2:
         attributes["coefficient_matrix"] = _matrix(matrix)
-        attributes["intercept_vector"] = V.vector(_dense(stage.interceptVector))  # type: ignore[attr-defined]
+        attributes["intercept_vector"] = attr_tensor_double(_dense(stage.interceptVector))  # type: ignore[attr-defined]
         attributes.update(_thresholds(stage))
     elif matrix.numRows != 1:
         raise ExportError(
@@ -54,10 +61,10 @@ def logistic_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
             "logistic_regression only encodes binomial binary models (refit with family='binomial')"
         )
     else:
-        attributes["coefficients"] = V.vector(_dense(stage.coefficients))  # type: ignore[attr-defined]
-        attributes["intercept"] = V.double(stage.intercept)  # type: ignore[attr-defined]
-        attributes["threshold"] = V.double(stage.getThreshold())  # type: ignore[attr-defined]
-    return V.node(stage, "logistic_regression", attributes, *predictor_ports(stage, classifier=True))
+        attributes["coefficients"] = attr_tensor_double(_dense(stage.coefficients))  # type: ignore[attr-defined]
+        attributes["intercept"] = attr_double(stage.intercept)  # type: ignore[attr-defined]
+        attributes["threshold"] = attr_double(stage.getThreshold())  # type: ignore[attr-defined]
+    return node(stage, "logistic_regression", attributes, *predictor_ports(stage, classifier=True))
 
 
 @converter("NaiveBayesModel")
@@ -66,20 +73,20 @@ def naive_bayes(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     if model_type not in ("multinomial", "bernoulli"):
         raise ExportError(f"{stage_label(stage)}: modelType={model_type!r}; MLeap's naive_bayes supports multinomial and bernoulli")
     attributes: dict[str, Any] = {
-        "num_features": V.long(stage.numFeatures),  # type: ignore[attr-defined]
-        "num_classes": V.long(stage.numClasses),  # type: ignore[attr-defined]
-        "pi": V.vector(_dense(stage.pi)),  # type: ignore[attr-defined]
+        "num_features": attr_long(stage.numFeatures),  # type: ignore[attr-defined]
+        "num_classes": attr_long(stage.numClasses),  # type: ignore[attr-defined]
+        "pi": attr_tensor_double(_dense(stage.pi)),  # type: ignore[attr-defined]
         "theta": _matrix(stage.theta),  # type: ignore[attr-defined]
-        "model_type": V.string(model_type),
+        "model_type": attr_string(model_type),
     }
     attributes.update(_thresholds(stage))
-    return V.node(stage, "naive_bayes", attributes, *predictor_ports(stage, classifier=True))
+    return node(stage, "naive_bayes", attributes, *predictor_ports(stage, classifier=True))
 
 
 def _tree_attributes(tree: Any, *, classifier: bool) -> dict[str, Any]:
-    attributes = {"num_features": V.long(tree.numFeatures)}
+    attributes = {"num_features": attr_long(tree.numFeatures)}
     if classifier:
-        attributes["num_classes"] = V.long(tree.numClasses)
+        attributes["num_classes"] = attr_long(tree.numClasses)
     return attributes
 
 
@@ -88,7 +95,7 @@ def decision_tree(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     classifier = type(stage).__name__ == "DecisionTreeClassificationModel"
     op = "decision_tree_classifier" if classifier else "decision_tree_regression"
     files = {TREE_FILE: tree_json(tree_nodes(stage, with_impurities=classifier))}
-    return V.node(
+    return node(
         stage,
         op,
         _tree_attributes(stage, classifier=classifier),
@@ -114,14 +121,14 @@ def tree_ensemble(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     for i, tree in enumerate(stage.trees):  # type: ignore[attr-defined]
         name = f"tree{i}"
         names.append(name)
-        files[f"{name}/model.json"] = V.model_json(tree_op, _tree_attributes(tree, classifier=trees_classify))
+        files[f"{name}/model.json"] = model_json(tree_op, _tree_attributes(tree, classifier=trees_classify))
         files[f"{name}/{TREE_FILE}"] = tree_json(tree_nodes(tree, with_impurities=trees_classify))
-    attributes: dict[str, Any] = {"num_features": V.long(stage.numFeatures)}  # type: ignore[attr-defined]
+    attributes: dict[str, Any] = {"num_features": attr_long(stage.numFeatures)}  # type: ignore[attr-defined]
     if classifier:
         # Spark's GBT classifier is binary only; MLeap records num_classes = 2 for it.
-        attributes["num_classes"] = V.long(stage.numClasses)  # type: ignore[attr-defined]
-    attributes["tree_weights"] = V.doubles([float(w) for w in stage.treeWeights])  # type: ignore[attr-defined]
-    attributes["trees"] = V.strings(names)
+        attributes["num_classes"] = attr_long(stage.numClasses)  # type: ignore[attr-defined]
+    attributes["tree_weights"] = attr_list_double([float(w) for w in stage.treeWeights])  # type: ignore[attr-defined]
+    attributes["trees"] = attr_list_string(names)
     if classifier:
         attributes.update(_thresholds(stage))
-    return V.node(stage, op, attributes, *predictor_ports(stage, classifier=classifier), extra_files=files)
+    return node(stage, op, attributes, *predictor_ports(stage, classifier=classifier), extra_files=files)

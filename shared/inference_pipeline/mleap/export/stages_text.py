@@ -5,7 +5,18 @@ from __future__ import annotations
 from pyspark.ml import Transformer
 
 from ..bundle import NodeSpec
-from . import values as V
+from ..attributes import (
+    attr_boolean,
+    attr_double,
+    attr_int,
+    attr_list_double,
+    attr_list_long,
+    attr_list_string,
+    attr_long,
+    attr_string,
+    attr_tensor_double,
+)
+from .nodes import node
 from .params import io_ports, value
 from .registry import ExportContext, converter
 
@@ -16,59 +27,59 @@ def _standard_io(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[
 
 @converter("Tokenizer")
 def tokenizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return V.node(stage, "tokenizer", {}, *_standard_io(stage))
+    return node(stage, "tokenizer", {}, *_standard_io(stage))
 
 
 @converter("RegexTokenizer")
 def regex_tokenizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "regex": V.string(value(stage, "pattern")),
-        "match_gaps": V.boolean(value(stage, "gaps")),
-        "token_min_length": V.int_(value(stage, "minTokenLength")),
-        "lowercase_text": V.boolean(value(stage, "toLowercase")),
+        "regex": attr_string(value(stage, "pattern")),
+        "match_gaps": attr_boolean(value(stage, "gaps")),
+        "token_min_length": attr_int(value(stage, "minTokenLength")),
+        "lowercase_text": attr_boolean(value(stage, "toLowercase")),
     }
-    return V.node(stage, "regex_tokenizer", attributes, *_standard_io(stage))
+    return node(stage, "regex_tokenizer", attributes, *_standard_io(stage))
 
 
 @converter("StopWordsRemover")
 def stop_words_remover(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "stop_words": V.strings(value(stage, "stopWords")),
-        "case_sensitive": V.boolean(value(stage, "caseSensitive")),
+        "stop_words": attr_list_string(value(stage, "stopWords")),
+        "case_sensitive": attr_boolean(value(stage, "caseSensitive")),
     }
-    return V.node(stage, "stopwords_remover", attributes, *io_ports(stage))
+    return node(stage, "stopwords_remover", attributes, *io_ports(stage))
 
 
 @converter("NGram")
 def ngram(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return V.node(stage, "ngram", {"n": V.long(value(stage, "n"))}, *_standard_io(stage))
+    return node(stage, "ngram", {"n": attr_long(value(stage, "n"))}, *_standard_io(stage))
 
 
 @converter("HashingTF")
 def hashing_tf(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "num_features": V.long(value(stage, "numFeatures")),
-        "binary": V.boolean(value(stage, "binary")),
+        "num_features": attr_long(value(stage, "numFeatures")),
+        "binary": attr_boolean(value(stage, "binary")),
         # Spark 3+ hashes strings with hashUnsafeBytes2 (standard murmur3 tail handling).
-        "hashUnsafeBytesVersion": V.int_(2),
+        "hashUnsafeBytesVersion": attr_int(2),
     }
-    return V.node(stage, "hashing_term_frequency", attributes, *_standard_io(stage))
+    return node(stage, "hashing_term_frequency", attributes, *_standard_io(stage))
 
 
 @converter("CountVectorizerModel")
 def count_vectorizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "vocabulary": V.strings(stage.vocabulary),  # type: ignore[attr-defined]
-        "binary": V.boolean(value(stage, "binary")),
-        "min_tf": V.double(value(stage, "minTF")),
+        "vocabulary": attr_list_string(stage.vocabulary),  # type: ignore[attr-defined]
+        "binary": attr_boolean(value(stage, "binary")),
+        "min_tf": attr_double(value(stage, "minTF")),
     }
-    return V.node(stage, "count_vectorizer", attributes, *_standard_io(stage))
+    return node(stage, "count_vectorizer", attributes, *_standard_io(stage))
 
 
 @converter("IDFModel")
 def idf(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     idf_values = [float(x) for x in stage.idf.toArray()]  # type: ignore[attr-defined]
-    return V.node(stage, "idf", {"idf": V.vector(idf_values)}, *_standard_io(stage))
+    return node(stage, "idf", {"idf": attr_tensor_double(idf_values)}, *_standard_io(stage))
 
 
 @converter("Word2VecModel")
@@ -79,8 +90,8 @@ def word2vec(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     words = [row["word"] for row in rows]
     flat = [float(x) for row in rows for x in row["vector"].toArray()]
     attributes = {
-        "words": V.strings(words),
-        "indices": V.longs(list(range(len(words)))),
-        "word_vectors": V.doubles(flat),
+        "words": attr_list_string(words),
+        "indices": attr_list_long(list(range(len(words)))),
+        "word_vectors": attr_list_double(flat),
     }
-    return V.node(stage, "word_to_vector", attributes, *_standard_io(stage))
+    return node(stage, "word_to_vector", attributes, *_standard_io(stage))
