@@ -96,3 +96,17 @@ def test_compose_and_no_docker_answers_are_byte_identical(tmp_path):
     assert status == 200 and content_type.startswith("application/json")
     assert body == b"a,b>first:text/csv:application/json>second:text/csv:application/json"
     assert answers[True][1][0] == 424
+
+
+def test_render_compose_command(tmp_path):
+    import subprocess
+    import sys
+
+    path = write_spec(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "from inference_pipeline.cli import main; main()", "render",
+                             str(path), "--request", "compose"], capture_output=True, text=True, timeout=60,
+                            env={**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert result.returncode == 0, result.stderr
+    compose = yaml.safe_load(result.stdout)
+    assert set(compose["services"]) == {"first", "second"}
+    assert all(s["network_mode"] == "host" for s in compose["services"].values())

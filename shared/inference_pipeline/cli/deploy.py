@@ -83,11 +83,23 @@ def _parse_model_data(values: list[str]) -> dict[str, str]:
     return urls
 
 
+def _print_compose(spec_path: Path) -> None:
+    import yaml
+
+    from inference_pipeline.pipeline.local import default_state_dir, plan_containers, render_compose
+
+    spec = load_spec(spec_path)
+    cache = default_state_dir(spec.name).parent.parent / "cache"
+    compose = render_compose(plan_containers(spec, cache_dir=cache), f"ip-{spec.name}".lower())
+    typer.echo(yaml.safe_dump(compose, sort_keys=False), nl=False)
+
+
 @app.command()
 def render(
     spec_path: SpecPath,
     request: Annotated[
-        str, typer.Option("--request", help="Which request: create-model, endpoint-config, endpoint, autoscaling.")
+        str, typer.Option("--request", help="Which request: create-model, endpoint-config, endpoint, autoscaling, "
+                                            "or compose (the local simulator's docker compose file).")
     ] = "create-model",
     region: RegionOpt = None,
     model_data: Annotated[
@@ -102,10 +114,13 @@ def render(
     Local model artifacts need either --model-data NAME=s3://... or --bucket (the S3 URL the
     deployer would upload to, computed from the artifact's content hash).
     """
-    choices = ("create-model", "endpoint-config", "endpoint", "autoscaling")
+    choices = ("create-model", "endpoint-config", "endpoint", "autoscaling", "compose")
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
         if request not in choices:
             raise ValueError(f"--request must be one of: {', '.join(choices)}")
+        if request == "compose":
+            _print_compose(spec_path)
+            return
         spec = load_spec(spec_path, check_files=bucket is not None)
         name = model_name or spec.name
         if request == "endpoint-config":
