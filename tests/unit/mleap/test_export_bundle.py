@@ -164,7 +164,7 @@ def test_infer_schema_reads_types_from_the_dataset(spark: Any) -> None:  # noqa:
 
 def test_invalid_schema_is_rejected_before_writing(spark: Any, tmp_path: Path) -> None:  # noqa: F811
     model, train, _ = assembler_chain(spark)
-    with pytest.raises(ExportError, match="'type' must be one of"):
+    with pytest.raises(ExportError, match="'vector' is not one of"):
         export_pipeline(model, tmp_path / "b", dataset=train, schema={**ABALONE_SCHEMA, "output": {"name": "f", "type": "vector"}})
     assert not (tmp_path / "b").exists()
 

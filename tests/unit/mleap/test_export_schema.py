@@ -25,15 +25,15 @@ def test_aws_example_schema_is_valid() -> None:
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
-        ({"input": ABALONE["input"]}, "needs an 'output'"),
-        ({"output": ABALONE["output"]}, "'input' must be a non-empty list"),
-        ({**ABALONE, "extra": 1}, "unknown key"),
-        ({**ABALONE, "input": [{"name": "x", "type": "integer"}]}, "'type' must be one of"),
-        ({**ABALONE, "input": [{"name": "x", "type": "int", "nullable": True}]}, "unknown key"),
-        ({**ABALONE, "input": [{"name": "", "type": "int"}]}, "non-empty string 'name'"),
-        ({**ABALONE, "output": {"name": "f", "type": "double", "struct": "matrix"}}, "'struct' must be one of"),
-        ({**ABALONE, "output": {"name": "f", "type": "int", "struct": "vector"}}, "only accepts vectors of type 'double'"),
-        ([], "must be an object"),
+        ({"input": ABALONE["input"]}, "output is required"),
+        ({"output": ABALONE["output"]}, "input must be a non-empty list"),
+        ({**ABALONE, "extra": 1}, "unknown field"),
+        ({**ABALONE, "input": [{"name": "x", "type": "integer"}]}, "'integer' is not one of"),
+        ({**ABALONE, "input": [{"name": "x", "type": "int", "nullable": True}]}, "unknown field"),
+        ({**ABALONE, "input": [{"name": "", "type": "int"}]}, "name is required"),
+        ({**ABALONE, "output": {"name": "f", "type": "double", "struct": "matrix"}}, "'matrix' is not one of"),
+        ({**ABALONE, "output": {"name": "f", "type": "int", "struct": "vector"}}, "only accepts vectors of type double"),
+        ([], "must be a JSON object"),
     ],
 )
 def test_invalid_schemas_are_rejected_with_the_reason(schema: object, message: str) -> None:

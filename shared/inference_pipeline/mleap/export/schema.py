@@ -15,13 +15,11 @@ from pyspark.ml import PipelineModel, Transformer
 from pyspark.sql import DataFrame
 from pyspark.sql.types import ArrayType, StructField
 
+from ...runtimes.sparkml_schema import SCHEMA_FILE, SchemaError, parse_schema
 from .columns import basic_type_name, is_vector
 from .errors import ExportError
 
-SCHEMA_FILE_NAME = "sagemaker-sparkml-schema.json"
-BASIC_TYPES = frozenset({"boolean", "byte", "short", "int", "long", "float", "double", "string"})
-STRUCTS = frozenset({"basic", "vector", "array"})
-_COLUMN_KEYS = frozenset({"name", "type", "struct"})
+SCHEMA_FILE_NAME = SCHEMA_FILE  # the SparkML image reads it from the model directory
 
 _INPUT_PARAMS = ("inputCol", "inputCols", "featuresCol")
 _OUTPUT_PARAMS = ("outputCol", "outputCols", "predictionCol", "probabilityCol", "rawPredictionCol")
@@ -82,8 +80,9 @@ def column_entry(field: StructField) -> dict[str, str]:
 def infer_schema(model: Transformer, dataset: DataFrame, output_col: str) -> dict[str, Any]:
     """Derive the serving schema: the pipeline's external inputs (in the dataset's column
     order) and ``output_col`` typed from the transformed frame (schema analysis only)."""
-    needed = set(required_inputs(model))
-    missing = [c for c in required_inputs(model) if c not in dataset.columns]
+    required = required_inputs(model)
+    needed = set(required)
+    missing = [c for c in required if c not in dataset.columns]
     if missing:
         raise ExportError(f"dataset lacks the pipeline's input column(s) {missing}")
     inputs = [column_entry(dataset.schema[c]) for c in dataset.columns if c in needed]
@@ -95,34 +94,12 @@ def infer_schema(model: Transformer, dataset: DataFrame, output_col: str) -> dic
     return schema
 
 
-def _validate_column(entry: Any, where: str) -> None:
-    if not isinstance(entry, Mapping):
-        raise ExportError(f"schema {where} must be an object, got {type(entry).__name__}")
-    unknown = set(entry) - _COLUMN_KEYS
-    if unknown:
-        raise ExportError(f"schema {where} has unknown key(s) {sorted(unknown)}; allowed: name, type, struct")
-    if not isinstance(entry.get("name"), str) or not entry["name"]:
-        raise ExportError(f"schema {where} needs a non-empty string 'name'")
-    if entry.get("type") not in BASIC_TYPES:
-        raise ExportError(f"schema {where} 'type' must be one of {sorted(BASIC_TYPES)}, got {entry.get('type')!r}")
-    if entry.get("struct", "basic") not in STRUCTS:
-        raise ExportError(f"schema {where} 'struct' must be one of {sorted(STRUCTS)}, got {entry.get('struct')!r}")
-    if entry.get("struct") == "vector" and entry["type"] != "double":
-        raise ExportError(f"schema {where}: the serving container only accepts vectors of type 'double'")
-
-
 def validate_schema(schema: Any) -> None:
-    """Reject a schema the SparkML serving container would refuse."""
-    if not isinstance(schema, Mapping):
-        raise ExportError("schema must be an object with 'input' and 'output'")
-    unknown = set(schema) - {"input", "output"}
-    if unknown:
-        raise ExportError(f"schema has unknown key(s) {sorted(unknown)}; allowed: input, output")
-    inputs = schema.get("input")
-    if not isinstance(inputs, list) or not inputs:
-        raise ExportError("schema 'input' must be a non-empty list of columns")
-    for i, entry in enumerate(inputs):
-        _validate_column(entry, f"input[{i}]")
-    if "output" not in schema:
-        raise ExportError("schema needs an 'output' column")
-    _validate_column(schema["output"], "output")
+    """Reject a schema the SparkML serving container would refuse (same parser as our image)."""
+    try:
+        parsed = parse_schema(dict(schema) if isinstance(schema, Mapping) else schema)
+    except SchemaError as exc:
+        raise ExportError(f"invalid serving schema: {exc}") from None
+    for column in (*parsed.inputs, parsed.output):
+        if column.struct == "vector" and column.type != "double":
+            raise ExportError(f"invalid serving schema: column {column.name!r}: the container only accepts vectors of type double")
