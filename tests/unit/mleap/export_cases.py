@@ -18,7 +18,6 @@ from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml import classification as C
 from pyspark.ml import feature as Fe
 from pyspark.ml import regression as R
-from pyspark.ml.linalg import Vectors
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
@@ -40,11 +39,23 @@ CATS = ["a", "b", "c", "", "b", "a", "a", "c", "b", "a"]
 
 
 def _categories(spark: SparkSession) -> tuple[DataFrame, DataFrame]:
-    train = _frame(spark, [(i, CATS[i % len(CATS)], ["x", "y", "x"][i % 3], float(i % 4)) for i in range(30)],
-                   "id int, cat string, cat2 string, num double")
-    test = _frame(spark, [(100, "a", "y", 1.0), (101, "", "x", 2.0), (102, "zzz", "x", 0.0), (103, None, "y", 3.0),
-                          (104, "c", "unseen", 1.0), (105, "b", None, 2.0)],
-                  "id int, cat string, cat2 string, num double")
+    train = _frame(
+        spark,
+        [(i, CATS[i % len(CATS)], ["x", "y", "x"][i % 3], float(i % 4)) for i in range(30)],
+        "id int, cat string, cat2 string, num double",
+    )
+    test = _frame(
+        spark,
+        [
+            (100, "a", "y", 1.0),
+            (101, "", "x", 2.0),
+            (102, "zzz", "x", 0.0),
+            (103, None, "y", 3.0),
+            (104, "c", "unseen", 1.0),
+            (105, "b", None, 2.0),
+        ],
+        "id int, cat string, cat2 string, num double",
+    )
     return train, test
 
 
@@ -57,17 +68,24 @@ def string_indexer(handle: str) -> Callable[[SparkSession], tuple[PipelineModel,
         train, test = _categories(spark)
         model = _fit([Fe.StringIndexer(inputCol="cat", outputCol="cat_idx", handleInvalid=handle)], train)
         return model, train, test
+
     return build
 
 
 def string_indexer_multi(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
     train, test = _categories(spark)
-    si = Fe.StringIndexer(inputCols=["cat", "cat2"], outputCols=["cat_idx", "cat2_idx"], handleInvalid="keep",
-                          stringOrderType="alphabetAsc")
+    si = Fe.StringIndexer(
+        inputCols=["cat", "cat2"],
+        outputCols=["cat_idx", "cat2_idx"],
+        handleInvalid="keep",
+        stringOrderType="alphabetAsc",
+    )
     return _fit([si], train), train, test
 
 
-def one_hot(drop_last: bool, handle: str, multi: bool) -> Callable[[SparkSession], tuple[PipelineModel, DataFrame, DataFrame]]:
+def one_hot(
+    drop_last: bool, handle: str, multi: bool
+) -> Callable[[SparkSession], tuple[PipelineModel, DataFrame, DataFrame]]:
     def build(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
         train = _frame(spark, [(i, float(i % 4), float(i % 3)) for i in range(24)], "id int, x double, y double")
         rows = [(100, 0.0, 2.0), (101, 3.0, 0.0), (102, 1.0, 1.0)]
@@ -75,10 +93,13 @@ def one_hot(drop_last: bool, handle: str, multi: bool) -> Callable[[SparkSession
             rows += [(103, 7.0, 1.0), (104, 2.0, 5.0)]
         test = _frame(spark, rows, "id int, x double, y double")
         if multi:
-            ohe = Fe.OneHotEncoder(inputCols=["x", "y"], outputCols=["x_vec", "y_vec"], dropLast=drop_last, handleInvalid=handle)
+            ohe = Fe.OneHotEncoder(
+                inputCols=["x", "y"], outputCols=["x_vec", "y_vec"], dropLast=drop_last, handleInvalid=handle
+            )
         else:
             ohe = Fe.OneHotEncoder(inputCol="x", outputCol="x_vec", dropLast=drop_last, handleInvalid=handle)
         return _fit([ohe], train), train, test
+
     return build
 
 
@@ -101,9 +122,12 @@ def index_to_string(explicit: bool) -> Callable[[SparkSession], tuple[PipelineMo
         train, test = _categories(spark)
         test = test.where("cat in ('a', 'b', 'c', '')")
         labels = {"labels": ["L0", "L1", "L2", "L3"]} if explicit else {}
-        stages = [Fe.StringIndexer(inputCol="cat", outputCol="cat_idx"),
-                  Fe.IndexToString(inputCol="cat_idx", outputCol="cat_back", **labels)]
+        stages = [
+            Fe.StringIndexer(inputCol="cat", outputCol="cat_idx"),
+            Fe.IndexToString(inputCol="cat_idx", outputCol="cat_back", **labels),
+        ]
         return _fit(stages, train), train, test
+
     return build
 
 
@@ -111,7 +135,9 @@ def _vectors(spark: SparkSession) -> tuple[DataFrame, DataFrame]:
     rng = random.Random(11)
     schema = "id int, a double, b double, c double"
     train = _frame(spark, [(i, rng.uniform(-5, 5), rng.uniform(0, 10), float(i % 3)) for i in range(40)], schema)
-    test = _frame(spark, [(100, 1.5, 2.5, 0.0), (101, -4.0, 0.0, 2.0), (102, 0.0, 0.0, 0.0), (103, 9.0, -3.0, 1.0)], schema)
+    test = _frame(
+        spark, [(100, 1.5, 2.5, 0.0), (101, -4.0, 0.0, 2.0), (102, 0.0, 0.0, 0.0), (103, 9.0, -3.0, 1.0)], schema
+    )
     return train, test
 
 
@@ -123,6 +149,7 @@ def vector_stage(make: Callable[[], Any]) -> Callable[[SparkSession], tuple[Pipe
     def build(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
         train, test = _vectors(spark)
         return _fit([_assemble(), make()], train), train, test
+
     return build
 
 
@@ -134,27 +161,44 @@ def bucketizer(handle: str) -> Callable[[SparkSession], tuple[PipelineModel, Dat
         if handle != "error":
             rows.append((106, math.nan))
         test = _frame(spark, rows, schema)
-        b = Fe.Bucketizer(splits=[-math.inf, 0.0, 5.0, 10.0, math.inf], inputCol="x", outputCol="bucket", handleInvalid=handle)
+        b = Fe.Bucketizer(
+            splits=[-math.inf, 0.0, 5.0, 10.0, math.inf], inputCol="x", outputCol="bucket", handleInvalid=handle
+        )
         return _fit([b], train), train, test
+
     return build
 
 
 def binarizer(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
     train, test = _vectors(spark)
-    stages = [_assemble(), Fe.Binarizer(threshold=1.0, inputCol="a", outputCol="a_bin"),
-              Fe.Binarizer(threshold=0.5, inputCol="vec", outputCol="vec_bin")]
+    stages = [
+        _assemble(),
+        Fe.Binarizer(threshold=1.0, inputCol="a", outputCol="a_bin"),
+        Fe.Binarizer(threshold=0.5, inputCol="vec", outputCol="vec_bin"),
+    ]
     return _fit(stages, train), train, test
 
 
 TEXT_SCHEMA = "id int, text string"
-TEXTS = ["The quick brown fox", "jumps over the lazy dog", "the Fox and THE dog", "  leading spaces and  double",
-         "tabs\there too", "dog dog dog cat", "a b c d e f", "fox"]
+TEXTS = [
+    "The quick brown fox",
+    "jumps over the lazy dog",
+    "the Fox and THE dog",
+    "  leading spaces and  double",
+    "tabs\there too",
+    "dog dog dog cat",
+    "a b c d e f",
+    "fox",
+]
 
 
 def _texts(spark: SparkSession) -> tuple[DataFrame, DataFrame]:
     train = _frame(spark, [(i, t) for i, t in enumerate(TEXTS * 3)], TEXT_SCHEMA)
-    test = _frame(spark, [(100, "the lazy fox"), (101, ""), (102, "Unseen WORDS here dog"), (103, "trailing   "),
-                          (104, "dog")], TEXT_SCHEMA)
+    test = _frame(
+        spark,
+        [(100, "the lazy fox"), (101, ""), (102, "Unseen WORDS here dog"), (103, "trailing   "), (104, "dog")],
+        TEXT_SCHEMA,
+    )
     return train, test
 
 
@@ -162,6 +206,7 @@ def text_stages(make: Callable[[], list[Any]]) -> Callable[[SparkSession], tuple
     def build(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
         train, test = _texts(spark)
         return _fit(make(), train), train, test
+
     return build
 
 
@@ -185,8 +230,9 @@ def _labelled(spark: SparkSession, classes: int) -> tuple[DataFrame, DataFrame]:
     return train, test
 
 
-def predictor(make: Callable[[], Any], classes: int = 2, *, categorical: bool = False,
-              nonnegative: bool = False) -> Callable[[SparkSession], tuple[PipelineModel, DataFrame, DataFrame]]:
+def predictor(
+    make: Callable[[], Any], classes: int = 2, *, categorical: bool = False, nonnegative: bool = False
+) -> Callable[[SparkSession], tuple[PipelineModel, DataFrame, DataFrame]]:
     def build(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
         train, test = _labelled(spark, classes)
         inputs = ["a", "c"] if nonnegative else ["a", "b", "c"]
@@ -197,14 +243,20 @@ def predictor(make: Callable[[], Any], classes: int = 2, *, categorical: bool = 
             inputs.append("cat_idx")
         stages += [Fe.VectorAssembler(inputCols=inputs, outputCol="features"), make()]
         return _fit(stages, train), train, test
+
     return build
 
 
 def imputer(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
-    schema = T.StructType([T.StructField("id", T.IntegerType()), T.StructField("a", T.DoubleType()),
-                           T.StructField("b", T.DoubleType())])
-    train = spark.createDataFrame([(i, float(i) if i % 4 else None, float(i * 2) if i % 5 else math.nan) for i in range(20)], schema)
-    test = spark.createDataFrame([(100, None, 1.0), (101, math.nan, None), (102, 3.0, math.nan), (103, 2.5, 4.0)], schema)
+    schema = T.StructType(
+        [T.StructField("id", T.IntegerType()), T.StructField("a", T.DoubleType()), T.StructField("b", T.DoubleType())]
+    )
+    train = spark.createDataFrame(
+        [(i, float(i) if i % 4 else None, float(i * 2) if i % 5 else math.nan) for i in range(20)], schema
+    )
+    test = spark.createDataFrame(
+        [(100, None, 1.0), (101, math.nan, None), (102, 3.0, math.nan), (103, 2.5, 4.0)], schema
+    )
     stage = Fe.Imputer(inputCols=["a", "b"], outputCols=["a_imp", "b_imp"], strategy="median")
     return _fit([stage], train), train, test
 
@@ -230,9 +282,11 @@ def vector_slicer(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFr
 
 def interaction(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
     train, test = _labelled(spark, 2)
-    stages = [Fe.StringIndexer(inputCol="cat", outputCol="cat_idx"),
-              Fe.VectorAssembler(inputCols=["a", "b"], outputCol="ab"),
-              Fe.Interaction(inputCols=["cat_idx", "ab", "c"], outputCol="inter")]
+    stages = [
+        Fe.StringIndexer(inputCol="cat", outputCol="cat_idx"),
+        Fe.VectorAssembler(inputCols=["a", "b"], outputCol="ab"),
+        Fe.Interaction(inputCols=["cat_idx", "ab", "c"], outputCol="inter"),
+    ]
     return _fit(stages, train), train, test
 
 
@@ -247,13 +301,25 @@ CASES: list[Case] = [
     Case("vector_assembler", assembler_chain, ["features"]),
     Case("index_to_string-metadata", index_to_string(False), ["cat_back"]),
     Case("index_to_string-labels", index_to_string(True), ["cat_back"]),
-    Case("standard_scaler", vector_stage(lambda: Fe.StandardScaler(inputCol="vec", outputCol="out", withMean=True)), ["out"]),
+    Case(
+        "standard_scaler",
+        vector_stage(lambda: Fe.StandardScaler(inputCol="vec", outputCol="out", withMean=True)),
+        ["out"],
+    ),
     Case("standard_scaler-std-only", vector_stage(lambda: Fe.StandardScaler(inputCol="vec", outputCol="out")), ["out"]),
-    Case("min_max_scaler", vector_stage(lambda: Fe.MinMaxScaler(inputCol="vec", outputCol="out", min=-1.0, max=2.0)), ["out"]),
+    Case(
+        "min_max_scaler",
+        vector_stage(lambda: Fe.MinMaxScaler(inputCol="vec", outputCol="out", min=-1.0, max=2.0)),
+        ["out"],
+    ),
     Case("max_abs_scaler", vector_stage(lambda: Fe.MaxAbsScaler(inputCol="vec", outputCol="out")), ["out"]),
     Case("normalizer-p1", vector_stage(lambda: Fe.Normalizer(inputCol="vec", outputCol="out", p=1.0)), ["out"]),
     Case("normalizer-inf", vector_stage(lambda: Fe.Normalizer(inputCol="vec", outputCol="out", p=math.inf)), ["out"]),
-    Case("polynomial_expansion", vector_stage(lambda: Fe.PolynomialExpansion(inputCol="vec", outputCol="out", degree=3)), ["out"]),
+    Case(
+        "polynomial_expansion",
+        vector_stage(lambda: Fe.PolynomialExpansion(inputCol="vec", outputCol="out", degree=3)),
+        ["out"],
+    ),
     Case("pca", vector_stage(lambda: Fe.PCA(inputCol="vec", outputCol="out", k=2)), ["out"]),
     Case("vector_slicer", vector_slicer, ["sliced"]),
     Case("bucketizer-keep", bucketizer("keep"), ["bucket"]),
@@ -261,43 +327,116 @@ CASES: list[Case] = [
     Case("bucketizer-error", bucketizer("error"), ["bucket"]),
     Case("binarizer", binarizer, ["a_bin", "vec_bin"]),
     Case("tokenizer", text_stages(lambda: [_tok()]), ["words"]),
-    Case("regex_tokenizer-gaps", text_stages(lambda: [Fe.RegexTokenizer(inputCol="text", outputCol="words", pattern="\\s+",
-                                                                        minTokenLength=2)]), ["words"]),
-    Case("regex_tokenizer-matches", text_stages(lambda: [Fe.RegexTokenizer(inputCol="text", outputCol="words", pattern="[A-Za-z]+",
-                                                                           gaps=False, toLowercase=False)]), ["words"]),
-    Case("stop_words_remover", text_stages(lambda: [_tok(), Fe.StopWordsRemover(inputCol="words", outputCol="kept")]), ["kept"]),
-    Case("stop_words_remover-case", text_stages(lambda: [_tok(), Fe.StopWordsRemover(
-        inputCol="words", outputCol="kept", stopWords=["The", "dog"], caseSensitive=True)]), ["kept"]),
+    Case(
+        "regex_tokenizer-gaps",
+        text_stages(lambda: [Fe.RegexTokenizer(inputCol="text", outputCol="words", pattern="\\s+", minTokenLength=2)]),
+        ["words"],
+    ),
+    Case(
+        "regex_tokenizer-matches",
+        text_stages(
+            lambda: [
+                Fe.RegexTokenizer(
+                    inputCol="text", outputCol="words", pattern="[A-Za-z]+", gaps=False, toLowercase=False
+                )
+            ]
+        ),
+        ["words"],
+    ),
+    Case(
+        "stop_words_remover",
+        text_stages(lambda: [_tok(), Fe.StopWordsRemover(inputCol="words", outputCol="kept")]),
+        ["kept"],
+    ),
+    Case(
+        "stop_words_remover-case",
+        text_stages(
+            lambda: [
+                _tok(),
+                Fe.StopWordsRemover(inputCol="words", outputCol="kept", stopWords=["The", "dog"], caseSensitive=True),
+            ]
+        ),
+        ["kept"],
+    ),
     Case("ngram", text_stages(lambda: [_tok(), Fe.NGram(inputCol="words", outputCol="grams", n=2)]), ["grams"]),
-    Case("hashing_tf-idf", text_stages(lambda: [_tok(), Fe.HashingTF(inputCol="words", outputCol="tf", numFeatures=32),
-                                                Fe.IDF(inputCol="tf", outputCol="tfidf")]), ["tf", "tfidf"]),
-    Case("hashing_tf-binary", text_stages(lambda: [_tok(), Fe.HashingTF(inputCol="words", outputCol="tf", numFeatures=16,
-                                                                        binary=True)]), ["tf"]),
-    Case("count_vectorizer", text_stages(lambda: [_tok(), Fe.CountVectorizer(inputCol="words", outputCol="counts",
-                                                                            minTF=0.2)]), ["counts"]),
-    Case("count_vectorizer-binary", text_stages(lambda: [_tok(), Fe.CountVectorizer(inputCol="words", outputCol="counts",
-                                                                                   binary=True, vocabSize=5)]), ["counts"]),
+    Case(
+        "hashing_tf-idf",
+        text_stages(
+            lambda: [
+                _tok(),
+                Fe.HashingTF(inputCol="words", outputCol="tf", numFeatures=32),
+                Fe.IDF(inputCol="tf", outputCol="tfidf"),
+            ]
+        ),
+        ["tf", "tfidf"],
+    ),
+    Case(
+        "hashing_tf-binary",
+        text_stages(lambda: [_tok(), Fe.HashingTF(inputCol="words", outputCol="tf", numFeatures=16, binary=True)]),
+        ["tf"],
+    ),
+    Case(
+        "count_vectorizer",
+        text_stages(lambda: [_tok(), Fe.CountVectorizer(inputCol="words", outputCol="counts", minTF=0.2)]),
+        ["counts"],
+    ),
+    Case(
+        "count_vectorizer-binary",
+        text_stages(
+            lambda: [_tok(), Fe.CountVectorizer(inputCol="words", outputCol="counts", binary=True, vocabSize=5)]
+        ),
+        ["counts"],
+    ),
     Case("word2vec", word2vec, ["w2v"]),
     Case("interaction", interaction, ["inter"]),
     Case("imputer", imputer, ["a_imp", "b_imp"]),
     Case("nested_pipeline", nested, ["scaled", "norm"]),
     Case("linear_regression", predictor(lambda: R.LinearRegression(labelCol="label", regParam=0.1)), ["prediction"]),
-    Case("logistic_regression-binary", predictor(lambda: C.LogisticRegression(labelCol="label", threshold=0.4)),
-         ["rawPrediction", "probability", "prediction"]),
-    Case("logistic_regression-multi", predictor(lambda: C.LogisticRegression(labelCol="label", regParam=0.01), classes=3),
-         ["rawPrediction", "probability", "prediction"]),
-    Case("decision_tree_classifier", predictor(lambda: C.DecisionTreeClassifier(labelCol="label", maxDepth=4), 3,
-                                               categorical=True), ["rawPrediction", "probability", "prediction"]),
-    Case("decision_tree_regressor", predictor(lambda: R.DecisionTreeRegressor(labelCol="label", maxDepth=4),
-                                              categorical=True), ["prediction"]),
-    Case("random_forest_classifier", predictor(lambda: C.RandomForestClassifier(labelCol="label", numTrees=5, maxDepth=3,
-                                                                               seed=1), 3, categorical=True),
-         ["rawPrediction", "probability", "prediction"]),
-    Case("random_forest_regressor", predictor(lambda: R.RandomForestRegressor(labelCol="label", numTrees=4, maxDepth=3, seed=1)),
-         ["prediction"]),
-    Case("gbt_classifier", predictor(lambda: C.GBTClassifier(labelCol="label", maxIter=4, maxDepth=2, seed=1), categorical=True),
-         ["rawPrediction", "probability", "prediction"]),
-    Case("gbt_regressor", predictor(lambda: R.GBTRegressor(labelCol="label", maxIter=4, maxDepth=2, seed=1)), ["prediction"]),
-    Case("naive_bayes-multinomial", predictor(lambda: C.NaiveBayes(labelCol="label", smoothing=0.5), 3, nonnegative=True),
-         ["rawPrediction", "probability", "prediction"]),
+    Case(
+        "logistic_regression-binary",
+        predictor(lambda: C.LogisticRegression(labelCol="label", threshold=0.4)),
+        ["rawPrediction", "probability", "prediction"],
+    ),
+    Case(
+        "logistic_regression-multi",
+        predictor(lambda: C.LogisticRegression(labelCol="label", regParam=0.01), classes=3),
+        ["rawPrediction", "probability", "prediction"],
+    ),
+    Case(
+        "decision_tree_classifier",
+        predictor(lambda: C.DecisionTreeClassifier(labelCol="label", maxDepth=4), 3, categorical=True),
+        ["rawPrediction", "probability", "prediction"],
+    ),
+    Case(
+        "decision_tree_regressor",
+        predictor(lambda: R.DecisionTreeRegressor(labelCol="label", maxDepth=4), categorical=True),
+        ["prediction"],
+    ),
+    Case(
+        "random_forest_classifier",
+        predictor(
+            lambda: C.RandomForestClassifier(labelCol="label", numTrees=5, maxDepth=3, seed=1), 3, categorical=True
+        ),
+        ["rawPrediction", "probability", "prediction"],
+    ),
+    Case(
+        "random_forest_regressor",
+        predictor(lambda: R.RandomForestRegressor(labelCol="label", numTrees=4, maxDepth=3, seed=1)),
+        ["prediction"],
+    ),
+    Case(
+        "gbt_classifier",
+        predictor(lambda: C.GBTClassifier(labelCol="label", maxIter=4, maxDepth=2, seed=1), categorical=True),
+        ["rawPrediction", "probability", "prediction"],
+    ),
+    Case(
+        "gbt_regressor",
+        predictor(lambda: R.GBTRegressor(labelCol="label", maxIter=4, maxDepth=2, seed=1)),
+        ["prediction"],
+    ),
+    Case(
+        "naive_bayes-multinomial",
+        predictor(lambda: C.NaiveBayes(labelCol="label", smoothing=0.5), 3, nonnegative=True),
+        ["rawPrediction", "probability", "prediction"],
+    ),
 ]

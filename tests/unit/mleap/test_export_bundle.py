@@ -15,10 +15,6 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from pyspark.ml import Pipeline, PipelineModel  # noqa: E402
-from pyspark.ml import classification as C  # noqa: E402
-from pyspark.ml import feature as Fe  # noqa: E402
-
 from inference_pipeline.mleap import load_bundle  # noqa: E402
 from inference_pipeline.mleap.export import (  # noqa: E402
     SCHEMA_FILE_NAME,
@@ -29,6 +25,9 @@ from inference_pipeline.mleap.export import (  # noqa: E402
     export_pipeline,
     infer_schema,
 )
+from pyspark.ml import Pipeline, PipelineModel  # noqa: E402
+from pyspark.ml import classification as C  # noqa: E402
+from pyspark.ml import feature as Fe  # noqa: E402
 
 from .export_cases import _categories, _labelled, _vectors, assembler_chain  # noqa: E402
 from .spark_fixtures import spark  # noqa: E402,F401
@@ -36,7 +35,11 @@ from .spark_fixtures import spark  # noqa: E402,F401
 pytestmark = pytest.mark.spark
 
 ABALONE_SCHEMA = {
-    "input": [{"name": "sex", "type": "string"}, {"name": "length", "type": "double"}, {"name": "rings", "type": "int"}],
+    "input": [
+        {"name": "sex", "type": "string"},
+        {"name": "length", "type": "double"},
+        {"name": "rings", "type": "int"},
+    ],
     "output": {"name": "features", "type": "double", "struct": "vector"},
 }
 
@@ -73,11 +76,19 @@ def test_pipeline_layout_matches_mleap(spark: Any, tmp_path: Path) -> None:  # n
     assert _ports(ohe_node, "inputs") == [("input", "sex_idx")]
 
     va_model, va_node = _node(root, assembler)
-    assert va_model == {"op": "vector_assembler", "attributes": {"input_shapes": {"type": "list", "data_shape": [
-        {"base": "tensor", "isNullable": True, "tensorShape": {"dimensions": [{"size": 2, "name": ""}]}},
-        {"base": "scalar", "isNullable": True},
-        {"base": "scalar", "isNullable": True},
-    ]}}}
+    assert va_model == {
+        "op": "vector_assembler",
+        "attributes": {
+            "input_shapes": {
+                "type": "list",
+                "data_shape": [
+                    {"base": "tensor", "isNullable": True, "tensorShape": {"dimensions": [{"size": 2, "name": ""}]}},
+                    {"base": "scalar", "isNullable": True},
+                    {"base": "scalar", "isNullable": True},
+                ],
+            }
+        },
+    }
     assert _ports(va_node, "inputs") == [("input0", "sex_vec"), ("input1", "length"), ("input2", "rings")]
     assert _ports(va_node, "outputs") == [("output", "features")]
 
@@ -96,9 +107,11 @@ def test_multi_column_stages_use_indexed_ports(spark: Any, tmp_path: Path) -> No
 
 def test_forest_trees_are_written_as_tree_dirs(spark: Any, tmp_path: Path) -> None:  # noqa: F811
     train, _ = _labelled(spark, 3)
-    stages = [Fe.StringIndexer(inputCol="cat", outputCol="cat_idx"),
-              Fe.VectorAssembler(inputCols=["a", "cat_idx"], outputCol="features"),
-              C.RandomForestClassifier(labelCol="label", numTrees=3, maxDepth=3, seed=2)]
+    stages = [
+        Fe.StringIndexer(inputCol="cat", outputCol="cat_idx"),
+        Fe.VectorAssembler(inputCols=["a", "cat_idx"], outputCol="features"),
+        C.RandomForestClassifier(labelCol="label", numTrees=3, maxDepth=3, seed=2),
+    ]
     model = Pipeline(stages=stages).fit(train)
     forest = model.stages[-1]
     root = export_pipeline(model, tmp_path / "b", dataset=train, archive="dir")
@@ -106,14 +119,19 @@ def test_forest_trees_are_written_as_tree_dirs(spark: Any, tmp_path: Path) -> No
     assert rf_model["op"] == "random_forest_classifier"
     assert rf_model["attributes"]["trees"] == {"type": "list", "string": ["tree0", "tree1", "tree2"]}
     assert rf_model["attributes"]["num_classes"] == {"long": 3}
-    assert _ports(rf_node, "outputs") == [("raw_prediction", "rawPrediction"), ("probability", "probability"),
-                                          ("prediction", "prediction")]
+    assert _ports(rf_node, "outputs") == [
+        ("raw_prediction", "rawPrediction"),
+        ("probability", "probability"),
+        ("prediction", "prediction"),
+    ]
     directory = root / "root" / f"{forest.uid}.node"
     splits = []
     for i, tree in enumerate(forest.trees):
         sub = json.loads((directory / f"tree{i}" / "model.json").read_text())
-        assert sub == {"op": "decision_tree_classifier",
-                       "attributes": {"num_features": {"long": 2}, "num_classes": {"long": 3}}}
+        assert sub == {
+            "op": "decision_tree_classifier",
+            "attributes": {"num_features": {"long": 2}, "num_classes": {"long": 3}},
+        }
         lines = [json.loads(line) for line in (directory / f"tree{i}" / "tree.json").read_text().splitlines()]
         assert len(lines) == tree.numNodes
         leaves = [n for n in lines if n["type"] == "leaf"]
@@ -165,7 +183,9 @@ def test_infer_schema_reads_types_from_the_dataset(spark: Any) -> None:  # noqa:
 def test_invalid_schema_is_rejected_before_writing(spark: Any, tmp_path: Path) -> None:  # noqa: F811
     model, train, _ = assembler_chain(spark)
     with pytest.raises(ExportError, match="'vector' is not one of"):
-        export_pipeline(model, tmp_path / "b", dataset=train, schema={**ABALONE_SCHEMA, "output": {"name": "f", "type": "vector"}})
+        export_pipeline(
+            model, tmp_path / "b", dataset=train, schema={**ABALONE_SCHEMA, "output": {"name": "f", "type": "vector"}}
+        )
     assert not (tmp_path / "b").exists()
 
 
@@ -173,14 +193,21 @@ def test_export_command_loads_a_saved_pipeline(spark: Any, tmp_path: Path) -> No
     model, train, test = assembler_chain(spark)
     model.write().overwrite().save(str(tmp_path / "pipeline"))
     train.write.parquet(str(tmp_path / "sample.parquet"))
-    dest = export_command(tmp_path / "pipeline", tmp_path / "model.tar.gz", tmp_path / "sample.parquet", "features", "tar.gz")
+    dest = export_command(
+        tmp_path / "pipeline", tmp_path / "model.tar.gz", tmp_path / "sample.parquet", "features", "tar.gz"
+    )
     bundle = load_bundle(dest)
     assert bundle.input_columns == ["sex", "length", "rings"]
     with tarfile.open(dest) as tf:
         assert json.load(tf.extractfile(SCHEMA_FILE_NAME)) == ABALONE_SCHEMA  # type: ignore[arg-type]
     expected = model.transform(test).select("features").collect()
-    got = bundle.transform({"sex": [r.sex for r in test.collect()], "length": [r.length for r in test.collect()],
-                            "rings": [r.rings for r in test.collect()]}).to_dict()["features"]
+    got = bundle.transform(
+        {
+            "sex": [r.sex for r in test.collect()],
+            "length": [r.length for r in test.collect()],
+            "rings": [r.rings for r in test.collect()],
+        }
+    ).to_dict()["features"]
     assert got == [list(r.features.toArray()) for r in expected]
 
 
@@ -205,14 +232,24 @@ def test_unsupported_stage_names_class_uid_and_supported_list(spark: Any, tmp_pa
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda t: Fe.Bucketizer(splitsArray=[[0.0, 1.0, 2.0]], inputCols=["a"], outputCols=["o"]), "single-column Bucketizer"),
+        (
+            lambda t: Fe.Bucketizer(splitsArray=[[0.0, 1.0, 2.0]], inputCols=["a"], outputCols=["o"]),
+            "single-column Bucketizer",
+        ),
         (lambda t: Fe.Imputer(inputCols=["a"], outputCols=["o"], missingValue=0.0).fit(t), "missingValue=0.0"),
         (lambda t: Fe.Imputer(inputCols=["n"], outputCols=["o"]).fit(t), "only double"),
-        (lambda t: C.NaiveBayes(modelType="gaussian", featuresCol="v", labelCol="c").fit(
-            Fe.VectorAssembler(inputCols=["a", "b"], outputCol="v").transform(t)), "multinomial and bernoulli"),
-        (lambda t: C.LogisticRegression(family="multinomial", featuresCol="v", labelCol="y").fit(
-            Fe.VectorAssembler(inputCols=["a"], outputCol="v").transform(t)),
-         "family='multinomial'"),
+        (
+            lambda t: C.NaiveBayes(modelType="gaussian", featuresCol="v", labelCol="c").fit(
+                Fe.VectorAssembler(inputCols=["a", "b"], outputCol="v").transform(t)
+            ),
+            "multinomial and bernoulli",
+        ),
+        (
+            lambda t: C.LogisticRegression(family="multinomial", featuresCol="v", labelCol="y").fit(
+                Fe.VectorAssembler(inputCols=["a"], outputCol="v").transform(t)
+            ),
+            "family='multinomial'",
+        ),
         (lambda t: Fe.VectorAssembler(inputCols=["a", "b"], outputCol="v"), "needs column metadata"),
         (lambda t: Fe.IndexToString(inputCol="c", outputCol="s"), "no nominal label metadata"),
     ],

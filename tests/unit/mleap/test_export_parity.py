@@ -13,11 +13,10 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from pyspark.ml.linalg import Vector  # noqa: E402
-from pyspark.sql import Row  # noqa: E402
-
 from inference_pipeline.mleap import load_bundle  # noqa: E402
 from inference_pipeline.mleap.export import export_pipeline  # noqa: E402
+from pyspark.ml.linalg import Vector  # noqa: E402
+from pyspark.sql import Row  # noqa: E402
 
 from .export_cases import CASES, Case  # noqa: E402
 from .spark_fixtures import spark  # noqa: E402,F401
@@ -36,7 +35,7 @@ def _plain(value: Any) -> Any:
 def _same(expected: Any, got: Any) -> bool:
     expected, got = _plain(expected), _plain(got)
     if isinstance(expected, list):
-        return isinstance(got, list) and len(expected) == len(got) and all(_same(e, g) for e, g in zip(expected, got))
+        return isinstance(got, list) and len(expected) == len(got) and all(_same(e, g) for e, g in zip(expected, got, strict=True))
     if isinstance(expected, float):
         if not isinstance(got, (int, float)):
             return False

@@ -6,11 +6,10 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from pyspark.ml.linalg import VectorUDT  # noqa: E402
-from pyspark.sql.types import ArrayType, DoubleType, IntegerType, MapType, StringType, StructField  # noqa: E402
-
 from inference_pipeline.mleap.export import ExportError, validate_schema  # noqa: E402
 from inference_pipeline.mleap.export.schema import column_entry  # noqa: E402
+from pyspark.ml.linalg import VectorUDT  # noqa: E402
+from pyspark.sql.types import ArrayType, DoubleType, IntegerType, MapType, StringType, StructField  # noqa: E402
 
 ABALONE = {
     "input": [{"name": "sex", "type": "string"}, {"name": "length", "type": "double"}],
@@ -32,7 +31,10 @@ def test_aws_example_schema_is_valid() -> None:
         ({**ABALONE, "input": [{"name": "x", "type": "int", "nullable": True}]}, "unknown field"),
         ({**ABALONE, "input": [{"name": "", "type": "int"}]}, "name is required"),
         ({**ABALONE, "output": {"name": "f", "type": "double", "struct": "matrix"}}, "'matrix' is not one of"),
-        ({**ABALONE, "output": {"name": "f", "type": "int", "struct": "vector"}}, "only accepts vectors of type double"),
+        (
+            {**ABALONE, "output": {"name": "f", "type": "int", "struct": "vector"}},
+            "only accepts vectors of type double",
+        ),
         ([], "must be a JSON object"),
     ],
 )

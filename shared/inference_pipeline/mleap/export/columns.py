@@ -47,7 +47,6 @@ _BASIC_TYPES: dict[type[DataType], str] = {
 }
 
 
-
 def basic_type_name(data_type: DataType) -> str | None:
     """The SageMaker/MLeap basic type of a scalar Spark type, or None if it is not scalar."""
     for spark_type, name in _BASIC_TYPES.items():
@@ -134,7 +133,9 @@ class DatasetColumns:
             return DataShape("list", field.nullable)
         if is_vector(data_type):
             return DataShape("tensor", field.nullable, self.vector_size(column, needed_by))
-        raise ExportError(f"{needed_by}: column {column!r} has type {data_type.simpleString()}, which MLeap cannot shape")
+        raise ExportError(
+            f"{needed_by}: column {column!r} has type {data_type.simpleString()}, which MLeap cannot shape"
+        )
 
     def nominal_labels(self, column: str, needed_by: str) -> list[str]:
         """Label list of a nominal column (e.g. a StringIndexer output), as IndexToString needs."""

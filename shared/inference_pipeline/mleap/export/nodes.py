@@ -25,8 +25,14 @@ def node(
     """A leaf node named after the stage uid (MLeap's Spark serializers do the same)."""
     name = stage if isinstance(stage, str) else stage.uid
     files = {path: data.encode() if isinstance(data, str) else data for path, data in (extra_files or {}).items()}
-    return NodeSpec(name=name, op=op, attributes=dict(attributes), inputs=list(inputs), outputs=list(outputs),
-                    extra_files=files)
+    return NodeSpec(
+        name=name, op=op, attributes=dict(attributes), inputs=list(inputs), outputs=list(outputs), extra_files=files
+    )
+
+
+def dense(vector: Any) -> list[float]:
+    """A Spark ML vector's values as floats."""
+    return [float(x) for x in vector.toArray()]
 
 
 def pipeline(name: str, children: list[NodeSpec]) -> NodeSpec:

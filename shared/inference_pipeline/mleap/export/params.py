@@ -53,6 +53,11 @@ def io_ports(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[str,
     return [("input", value(stage, "inputCol"))], [("output", value(stage, "outputCol"))]
 
 
+def standard_ports(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``input``/``output`` ports of a single-column transformer."""
+    return [("input", value(stage, "inputCol"))], [("output", value(stage, "outputCol"))]
+
+
 def input_columns(stage: Transformer) -> list[str]:
     if uses_multi_columns(stage):
         return list(value(stage, "inputCols"))

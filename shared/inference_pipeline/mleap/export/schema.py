@@ -74,7 +74,9 @@ def column_entry(field: StructField) -> dict[str, str]:
         element = basic_type_name(data_type.elementType)
         if element is not None:
             return {"name": field.name, "type": element, "struct": "array"}
-    raise ExportError(f"column {field.name!r} has type {data_type.simpleString()}, which SageMaker SparkML serving cannot carry")
+    raise ExportError(
+        f"column {field.name!r} has type {data_type.simpleString()}, which SageMaker SparkML serving cannot carry"
+    )
 
 
 def infer_schema(model: Transformer, dataset: DataFrame, output_col: str) -> dict[str, Any]:
@@ -88,7 +90,9 @@ def infer_schema(model: Transformer, dataset: DataFrame, output_col: str) -> dic
     inputs = [column_entry(dataset.schema[c]) for c in dataset.columns if c in needed]
     transformed = model.transform(dataset)
     if output_col not in transformed.columns:
-        raise ExportError(f"output column {output_col!r} is not produced by the pipeline; columns: {transformed.columns}")
+        raise ExportError(
+            f"output column {output_col!r} is not produced by the pipeline; columns: {transformed.columns}"
+        )
     schema = {"input": inputs, "output": column_entry(transformed.schema[output_col])}
     validate_schema(schema)
     return schema
@@ -102,4 +106,6 @@ def validate_schema(schema: Any) -> None:
         raise ExportError(f"invalid serving schema: {exc}") from None
     for column in (*parsed.inputs, parsed.output):
         if column.struct == "vector" and column.type != "double":
-            raise ExportError(f"invalid serving schema: column {column.name!r}: the container only accepts vectors of type double")
+            raise ExportError(
+                f"invalid serving schema: column {column.name!r}: the container only accepts vectors of type double"
+            )

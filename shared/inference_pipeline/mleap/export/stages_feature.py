@@ -7,7 +7,6 @@ import math
 from pyspark.ml import Transformer
 from pyspark.sql.types import DoubleType
 
-from ..bundle import NodeSpec
 from ..attributes import (
     attr_boolean,
     attr_data_shape,
@@ -22,14 +21,11 @@ from ..attributes import (
     attr_string,
     attr_tensor_double,
 )
+from ..bundle import NodeSpec
 from .errors import ExportError
-from .nodes import node
-from .params import input_columns, io_ports, is_set, stage_label, uses_multi_columns, value
+from .nodes import dense, node
+from .params import input_columns, io_ports, is_set, stage_label, standard_ports, uses_multi_columns, value
 from .registry import ExportContext, converter
-
-
-def _dense(vector: object) -> list[float]:
-    return [float(x) for x in vector.toArray()]  # type: ignore[attr-defined]
 
 
 def _multi_in_out_format(stage: Transformer) -> dict[str, object]:
@@ -85,7 +81,11 @@ def vector_assembler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     shapes = [ctx.columns.data_shape(c, stage_label(stage)) for c in columns]
     inputs = [(f"input{i}", c) for i, c in enumerate(columns)]
     return node(
-        stage, "vector_assembler", {"input_shapes": attr_list_data_shape(shapes)}, inputs, [("output", value(stage, "outputCol"))]
+        stage,
+        "vector_assembler",
+        {"input_shapes": attr_list_data_shape(shapes)},
+        inputs,
+        [("output", value(stage, "outputCol"))],
     )
 
 
@@ -97,51 +97,53 @@ def index_to_string(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     else:
         labels = ctx.columns.nominal_labels(input_col, stage_label(stage))
     attributes = {"labels": attr_list_string(labels), "input_shape": attr_data_shape("scalar", nullable=False)}
-    return node(stage, "reverse_string_indexer", attributes, [("input", input_col)], [("output", value(stage, "outputCol"))])
-
-
-def _standard_io(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    return [("input", value(stage, "inputCol"))], [("output", value(stage, "outputCol"))]
+    return node(
+        stage, "reverse_string_indexer", attributes, [("input", input_col)], [("output", value(stage, "outputCol"))]
+    )
 
 
 @converter("StandardScalerModel")
 def standard_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes: dict[str, object] = {}
     if value(stage, "withMean"):
-        attributes["mean"] = attr_tensor_double(_dense(stage.mean))  # type: ignore[attr-defined]
+        attributes["mean"] = attr_tensor_double(dense(stage.mean))  # type: ignore[attr-defined]
     if value(stage, "withStd"):
-        attributes["std"] = attr_tensor_double(_dense(stage.std))  # type: ignore[attr-defined]
+        attributes["std"] = attr_tensor_double(dense(stage.std))  # type: ignore[attr-defined]
     if not attributes:
-        raise ExportError(f"{stage_label(stage)} has withMean=False and withStd=False; MLeap's standard_scaler needs one")
-    return node(stage, "standard_scaler", attributes, *_standard_io(stage))
+        raise ExportError(
+            f"{stage_label(stage)} has withMean=False and withStd=False; MLeap's standard_scaler needs one"
+        )
+    return node(stage, "standard_scaler", attributes, *standard_ports(stage))
 
 
 @converter("MinMaxScalerModel")
 def min_max_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "min": attr_tensor_double(_dense(stage.originalMin)),  # type: ignore[attr-defined]
-        "max": attr_tensor_double(_dense(stage.originalMax)),  # type: ignore[attr-defined]
+        "min": attr_tensor_double(dense(stage.originalMin)),  # type: ignore[attr-defined]
+        "max": attr_tensor_double(dense(stage.originalMax)),  # type: ignore[attr-defined]
         "minValue": attr_double(value(stage, "min")),
         "maxValue": attr_double(value(stage, "max")),
     }
-    return node(stage, "min_max_scaler", attributes, *_standard_io(stage))
+    return node(stage, "min_max_scaler", attributes, *standard_ports(stage))
 
 
 @converter("MaxAbsScalerModel")
 def max_abs_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    attributes = {"maxAbs": attr_tensor_double(_dense(stage.maxAbs))}  # type: ignore[attr-defined]
-    return node(stage, "max_abs_scaler", attributes, *_standard_io(stage))
+    attributes = {"maxAbs": attr_tensor_double(dense(stage.maxAbs))}  # type: ignore[attr-defined]
+    return node(stage, "max_abs_scaler", attributes, *standard_ports(stage))
 
 
 @converter("Bucketizer")
 def bucketizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     if uses_multi_columns(stage) or is_set(stage, "splitsArray"):
-        raise ExportError(f"{stage_label(stage)}: MLeap supports only the single-column Bucketizer (splits, not splitsArray)")
+        raise ExportError(
+            f"{stage_label(stage)}: MLeap supports only the single-column Bucketizer (splits, not splitsArray)"
+        )
     attributes = {
         "splits": attr_list_double([float(s) for s in value(stage, "splits")]),
         "handle_invalid": attr_string(value(stage, "handleInvalid")),
     }
-    return node(stage, "bucketizer", attributes, *_standard_io(stage))
+    return node(stage, "bucketizer", attributes, *standard_ports(stage))
 
 
 @converter("Binarizer")
@@ -149,16 +151,22 @@ def binarizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     label = stage_label(stage)
     shapes = [ctx.columns.data_shape(c, label) for c in input_columns(stage)]
     if uses_multi_columns(stage):
-        attributes = {"input_shapes_list": attr_list_data_shape(shapes), "thresholds": attr_list_double(value(stage, "thresholds"))}
+        attributes = {
+            "input_shapes_list": attr_list_data_shape(shapes),
+            "thresholds": attr_list_double(value(stage, "thresholds")),
+        }
     else:
-        attributes = {"input_shapes": attr_data_shape(shapes[0].base, shapes[0].nullable, shapes[0].size), "threshold": attr_double(value(stage, "threshold"))}
+        attributes = {
+            "input_shapes": attr_data_shape(shapes[0].base, shapes[0].nullable, shapes[0].size),
+            "threshold": attr_double(value(stage, "threshold")),
+        }
     inputs, outputs = io_ports(stage)
     return node(stage, "binarizer", attributes, inputs, outputs)
 
 
 @converter("Normalizer")
 def normalizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return node(stage, "normalizer", {"p_norm": attr_double(value(stage, "p"))}, *_standard_io(stage))
+    return node(stage, "normalizer", {"p_norm": attr_double(value(stage, "p"))}, *standard_ports(stage))
 
 
 @converter("VectorSlicer")
@@ -173,14 +181,14 @@ def vector_slicer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         if missing:
             raise ExportError(f"{label}: feature name(s) {missing} are not in the input vector's metadata")
         indices += [by_name[n] for n in names]
-    return node(stage, "vector_slicer", {"indices": attr_list_long(indices)}, *_standard_io(stage))
+    return node(stage, "vector_slicer", {"indices": attr_list_long(indices)}, *standard_ports(stage))
 
 
 @converter("PolynomialExpansion")
 def polynomial_expansion(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     input_size = ctx.columns.vector_size(value(stage, "inputCol"), stage_label(stage))
     attributes = {"degree": attr_long(value(stage, "degree")), "input_size": attr_long(input_size)}
-    return node(stage, "polynomial_expansion", attributes, *_standard_io(stage))
+    return node(stage, "polynomial_expansion", attributes, *standard_ports(stage))
 
 
 @converter("PCAModel")
@@ -188,7 +196,7 @@ def pca(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     pc = stage.pc  # type: ignore[attr-defined]
     # A 2-D array is written column-major with shape [rows, cols], like MLeap's DenseTensor(pc.values).
     attributes = {"principal_components": attr_tensor_double(pc.toArray())}
-    return node(stage, "pca", attributes, *_standard_io(stage))
+    return node(stage, "pca", attributes, *standard_ports(stage))
 
 
 @converter("Interaction")

@@ -6,7 +6,6 @@ from typing import Any
 
 from pyspark.ml import Transformer
 
-from ..bundle import NodeSpec
 from ..attributes import (
     attr_double,
     attr_list_double,
@@ -15,15 +14,12 @@ from ..attributes import (
     attr_string,
     attr_tensor_double,
 )
+from ..bundle import NodeSpec
 from .errors import ExportError
-from .nodes import model_json, node
+from .nodes import dense, model_json, node
 from .params import is_set, predictor_ports, stage_label, value
 from .registry import ExportContext, converter
 from .trees import TREE_FILE, tree_json, tree_nodes
-
-
-def _dense(vector: Any) -> list[float]:
-    return [float(x) for x in vector.toArray()]
 
 
 def _matrix(matrix: Any) -> Any:
@@ -40,7 +36,7 @@ def _thresholds(stage: Transformer) -> dict[str, Any]:
 @converter("LinearRegressionModel")
 def linear_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes = {
-        "coefficients": attr_tensor_double(_dense(stage.coefficients)),  # type: ignore[attr-defined]
+        "coefficients": attr_tensor_double(dense(stage.coefficients)),  # type: ignore[attr-defined]
         "intercept": attr_double(stage.intercept),  # type: ignore[attr-defined]
     }
     return node(stage, "linear_regression", attributes, *predictor_ports(stage, classifier=False))
@@ -53,7 +49,7 @@ def logistic_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     attributes: dict[str, Any] = {"num_classes": attr_long(num_classes)}
     if num_classes > 2:
         attributes["coefficient_matrix"] = _matrix(matrix)
-        attributes["intercept_vector"] = attr_tensor_double(_dense(stage.interceptVector))  # type: ignore[attr-defined]
+        attributes["intercept_vector"] = attr_tensor_double(dense(stage.interceptVector))  # type: ignore[attr-defined]
         attributes.update(_thresholds(stage))
     elif matrix.numRows != 1:
         raise ExportError(
@@ -61,7 +57,7 @@ def logistic_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
             "logistic_regression only encodes binomial binary models (refit with family='binomial')"
         )
     else:
-        attributes["coefficients"] = attr_tensor_double(_dense(stage.coefficients))  # type: ignore[attr-defined]
+        attributes["coefficients"] = attr_tensor_double(dense(stage.coefficients))  # type: ignore[attr-defined]
         attributes["intercept"] = attr_double(stage.intercept)  # type: ignore[attr-defined]
         attributes["threshold"] = attr_double(stage.getThreshold())  # type: ignore[attr-defined]
     return node(stage, "logistic_regression", attributes, *predictor_ports(stage, classifier=True))
@@ -71,11 +67,13 @@ def logistic_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 def naive_bayes(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     model_type = value(stage, "modelType")
     if model_type not in ("multinomial", "bernoulli"):
-        raise ExportError(f"{stage_label(stage)}: modelType={model_type!r}; MLeap's naive_bayes supports multinomial and bernoulli")
+        raise ExportError(
+            f"{stage_label(stage)}: modelType={model_type!r}; MLeap's naive_bayes supports multinomial and bernoulli"
+        )
     attributes: dict[str, Any] = {
         "num_features": attr_long(stage.numFeatures),  # type: ignore[attr-defined]
         "num_classes": attr_long(stage.numClasses),  # type: ignore[attr-defined]
-        "pi": attr_tensor_double(_dense(stage.pi)),  # type: ignore[attr-defined]
+        "pi": attr_tensor_double(dense(stage.pi)),  # type: ignore[attr-defined]
         "theta": _matrix(stage.theta),  # type: ignore[attr-defined]
         "model_type": attr_string(model_type),
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pyspark.ml import Transformer
 
-from ..bundle import NodeSpec
 from ..attributes import (
     attr_boolean,
     attr_double,
@@ -16,18 +15,15 @@ from ..attributes import (
     attr_string,
     attr_tensor_double,
 )
+from ..bundle import NodeSpec
 from .nodes import node
-from .params import io_ports, value
+from .params import io_ports, standard_ports, value
 from .registry import ExportContext, converter
-
-
-def _standard_io(stage: Transformer) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    return [("input", value(stage, "inputCol"))], [("output", value(stage, "outputCol"))]
 
 
 @converter("Tokenizer")
 def tokenizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return node(stage, "tokenizer", {}, *_standard_io(stage))
+    return node(stage, "tokenizer", {}, *standard_ports(stage))
 
 
 @converter("RegexTokenizer")
@@ -38,7 +34,7 @@ def regex_tokenizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         "token_min_length": attr_int(value(stage, "minTokenLength")),
         "lowercase_text": attr_boolean(value(stage, "toLowercase")),
     }
-    return node(stage, "regex_tokenizer", attributes, *_standard_io(stage))
+    return node(stage, "regex_tokenizer", attributes, *standard_ports(stage))
 
 
 @converter("StopWordsRemover")
@@ -52,7 +48,7 @@ def stop_words_remover(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 
 @converter("NGram")
 def ngram(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return node(stage, "ngram", {"n": attr_long(value(stage, "n"))}, *_standard_io(stage))
+    return node(stage, "ngram", {"n": attr_long(value(stage, "n"))}, *standard_ports(stage))
 
 
 @converter("HashingTF")
@@ -63,7 +59,7 @@ def hashing_tf(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         # Spark 3+ hashes strings with hashUnsafeBytes2 (standard murmur3 tail handling).
         "hashUnsafeBytesVersion": attr_int(2),
     }
-    return node(stage, "hashing_term_frequency", attributes, *_standard_io(stage))
+    return node(stage, "hashing_term_frequency", attributes, *standard_ports(stage))
 
 
 @converter("CountVectorizerModel")
@@ -73,13 +69,13 @@ def count_vectorizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         "binary": attr_boolean(value(stage, "binary")),
         "min_tf": attr_double(value(stage, "minTF")),
     }
-    return node(stage, "count_vectorizer", attributes, *_standard_io(stage))
+    return node(stage, "count_vectorizer", attributes, *standard_ports(stage))
 
 
 @converter("IDFModel")
 def idf(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     idf_values = [float(x) for x in stage.idf.toArray()]  # type: ignore[attr-defined]
-    return node(stage, "idf", {"idf": attr_tensor_double(idf_values)}, *_standard_io(stage))
+    return node(stage, "idf", {"idf": attr_tensor_double(idf_values)}, *standard_ports(stage))
 
 
 @converter("Word2VecModel")
@@ -94,4 +90,4 @@ def word2vec(stage: Transformer, ctx: ExportContext) -> NodeSpec:
         "indices": attr_list_long(list(range(len(words)))),
         "word_vectors": attr_list_double(flat),
     }
-    return node(stage, "word_to_vector", attributes, *_standard_io(stage))
+    return node(stage, "word_to_vector", attributes, *standard_ports(stage))
