@@ -120,16 +120,30 @@ def _flatten(rows: Sequence[object], what: str) -> tuple[list, np.ndarray]:
     return terms, row_ids
 
 
-def term_hashes(terms: Sequence[object], version: int) -> np.ndarray:
-    """Spark's ``FeatureHasher.murmur3Hash`` for each term, by runtime type (strings by UTF-8)."""
+_INT_BASES = ("int", "short", "byte")
+
+
+def term_hashes(terms: Sequence[object], version: int, base: str | None = None) -> np.ndarray:
+    """Spark's ``FeatureHasher.murmur3Hash`` for each term.
+
+    The list's element ``base`` type decides how numbers hash, as the JVM type would (int/short/byte:
+    hashInt; long: hashLong; float: hashInt of the float bits; double: hashLong of the double
+    bits). Without one, Python ints in int32 range hash as Int. Strings hash their UTF-8 bytes.
+    """
     out = np.empty(len(terms), dtype=np.int32)
     groups: dict[str, list[int]] = {}
     for i, t in enumerate(terms):
-        kind = (
-            "null" if t is None else "bool" if isinstance(t, (bool, np.bool_))
-            else "int" if isinstance(t, (int, np.integer)) else "float" if isinstance(t, (float, np.floating))
-            else "str" if isinstance(t, str) else "other"
-        )
+        if t is None:
+            kind = "null"
+        elif isinstance(t, (bool, np.bool_)):
+            kind = "bool"
+        elif isinstance(t, str):
+            kind = "str"
+        elif isinstance(t, (int, float, np.integer, np.floating)):
+            kind = base if base in ("long", "float", "double", *_INT_BASES) else (
+                "double" if isinstance(t, (float, np.floating)) else "int?")
+        else:
+            raise ValueError(f"HashingTF with murmur3 does not support terms of type {type(t).__name__}")
         groups.setdefault(kind, []).append(i)
     for kind, idx in groups.items():
         items = [terms[i] for i in idx]
@@ -139,27 +153,30 @@ def term_hashes(terms: Sequence[object], version: int) -> np.ndarray:
             out[idx] = [codes[u] for u in items]
         elif kind == "null":
             out[idx] = SPARK_SEED
-        elif kind == "bool":
+        elif kind in ("bool", *_INT_BASES):
             out[idx] = hash_int(np.array(items, dtype=np.int64))
-        elif kind == "int":
-            # Python ints carry no width: treat int32-range values as Spark Int, others as Long.
+        elif kind == "long":
+            out[idx] = hash_long(np.array(items, dtype=np.int64))
+        elif kind == "float":
+            out[idx] = hash_int(np.array(items, dtype=np.float32).view(np.int32))
+        elif kind == "double":
+            out[idx] = hash_long(np.array(items, dtype=np.float64).view(np.int64))
+        else:  # "int?": untyped Python ints
             vals = np.array(items, dtype=np.int64)
             small = (vals >= -(2**31)) & (vals < 2**31)
-            out[np.asarray(idx)[small]] = hash_int(vals[small])
-            out[np.asarray(idx)[~small]] = hash_long(vals[~small])
-        elif kind == "float":
-            out[idx] = hash_long(np.array(items, dtype=np.float64).view(np.int64))
-        else:
-            raise ValueError(f"HashingTF with murmur3 does not support terms of type {type(items[0]).__name__}")
+            where = np.asarray(idx)
+            out[where[small]] = hash_int(vals[small])
+            out[where[~small]] = hash_long(vals[~small])
     return out
 
 
-def hashing_tf(rows: Sequence[object], num_features: int, *, binary: bool, version: int) -> Csr:
+def hashing_tf(rows: Sequence[object], num_features: int, *, binary: bool, version: int,
+               base: str | None = None) -> Csr:
     """Spark ``HashingTF``: term counts at ``nonNegativeMod(murmur3(term), numFeatures)``."""
     if num_features <= 0:
         raise ValueError(f"num_features must be positive, got {num_features}")
     terms, row_ids = _flatten(rows, "hashing_term_frequency")
-    cols = non_negative_mod(term_hashes(terms, version), num_features)
+    cols = non_negative_mod(term_hashes(terms, version, base), num_features)
     return _count(row_ids, cols, len(rows), num_features, binary)
 
 
