@@ -146,6 +146,8 @@ class Bundle:
         self.root_dir = root_dir
         self.meta = meta
         self.root = root
+        self._inputs = required_inputs(root)
+        self.row_capable = bool(getattr(root, "row_capable", root.supports_row))
 
     @property
     def name(self) -> str:
@@ -154,7 +156,7 @@ class Bundle:
     @property
     def input_columns(self) -> list[str]:
         """Columns the bundle needs from the caller (those no op produces)."""
-        return required_inputs(self.root)
+        return list(self._inputs)
 
     def transform(self, data: Any) -> LeapFrame:
         if isinstance(data, LeapFrame):
@@ -163,11 +165,29 @@ class Bundle:
             frame = LeapFrame.from_pandas(data)
         else:
             frame = LeapFrame.from_dict(data)
-        missing = [c for c in self.input_columns if c not in frame]
+        missing = [c for c in self._inputs if c not in frame]
         if missing:
             raise FrameError(f"input column(s) {', '.join(repr(c) for c in missing)} missing; "
                              f"the bundle needs {', '.join(self.input_columns)}")
         return self.root.transform(frame)
+
+    def transform_row(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """One row of Python values in, the row with every output out (None if it was skipped).
+
+        Uses the ops' numpy-free row path when every op has one (microseconds per row, like
+        MLeap's RowTransformer); otherwise a one-row frame.
+        """
+        missing = [c for c in self._inputs if c not in row]
+        if missing:
+            raise FrameError(f"input column(s) {', '.join(repr(c) for c in missing)} missing; "
+                             f"the bundle needs {', '.join(self._inputs)}")
+        if self.row_capable:
+            out = dict(row)
+            return out if self.root.transform_row(out) else None
+        frame = self.root.transform(LeapFrame.from_dict({k: [v] for k, v in row.items()}))
+        if frame.n_rows == 0:
+            return None
+        return {k: v[0] for k, v in frame.to_dict().items()}
 
 
 def required_inputs(op: Op) -> list[str]:

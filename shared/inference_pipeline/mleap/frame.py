@@ -38,6 +38,10 @@ class Scalar:
     def take(self, mask: np.ndarray) -> Scalar:
         return Scalar(self.values[mask], self.base, None if self.nulls is None else self.nulls[mask])
 
+    @property
+    def is_text(self) -> bool:
+        return self.values.dtype.kind in "OU"
+
     def null_mask(self) -> np.ndarray:
         if self.nulls is not None:
             return self.nulls
@@ -46,7 +50,7 @@ class Scalar:
         return np.zeros(len(self.values), dtype=bool)
 
     def as_float(self, column: str) -> np.ndarray:
-        if self.values.dtype == object:
+        if self.is_text:
             try:
                 return np.array([np.nan if v is None else float(v) for v in self.values], dtype=np.float64)
             except (TypeError, ValueError):
@@ -157,7 +161,7 @@ class LeapFrame:
 
     def vector(self, name: str, op: str) -> Vector:
         column = self.get(name, op)
-        if isinstance(column, Scalar) and column.values.dtype != object:
+        if isinstance(column, Scalar) and not column.is_text:
             return Vector.from_dense(column.as_float(name).reshape(-1, 1))
         if not isinstance(column, Vector):
             raise FrameError(f"column {name!r} must be a vector for {op}, got a {type(column).__name__.lower()}")
@@ -213,7 +217,21 @@ class LeapFrame:
 
 
 def column_from_values(values: Any) -> Column:
-    """Infer a column from Python values: numbers/strings → Scalar, lists → Vector or ListColumn."""
+    """Infer a column from Python values: numbers/strings → Scalar, lists → Vector or ListColumn.
+
+    Homogeneous lists take a fast path through numpy's own type inference (strings become a
+    fixed-width unicode array); mixed or null-holding lists fall back to element checks.
+    """
+    if isinstance(values, list) and values and not isinstance(values[0], (list, tuple, np.ndarray, bool)):
+        try:
+            fast = np.array(values)
+        except (ValueError, TypeError):
+            fast = None
+        if fast is not None and fast.ndim == 1 and fast.dtype.kind in "Uif":
+            return Scalar(fast, "string" if fast.dtype.kind == "U" else
+                          ("long" if fast.dtype.kind == "i" else "double"))
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        return Scalar(values, "string")
     if isinstance(values, np.ndarray) and values.dtype != object:
         if values.ndim == 2:
             return Vector.from_dense(values)

@@ -215,6 +215,18 @@ class SparkMLRuntime(Runtime):
                 raise BadRequest(f"row {number} has {len(row)} values; the schema has {len(schema.inputs)} inputs")
             for spec, value in zip(schema.inputs, row):
                 columns[spec.name].append(convert_value(value, spec))
+        output = schema.output
+        if len(rows) == 1 and self.bundle.row_capable:  # the common real-time case, without numpy
+            try:
+                row = self.bundle.transform_row({name: values[0] for name, values in columns.items()})
+            except (OpError, FrameError) as exc:
+                raise BadRequest(str(exc)) from None
+            if row is None:
+                raise BadRequest("the pipeline dropped the row (handleInvalid=skip); nothing can be returned")
+            if output.name not in row:
+                raise BadRequest(f"output column {output.name!r} is not produced by the pipeline "
+                                 f"(columns: {', '.join(row)})")
+            return [row[output.name]]
         frame = LeapFrame({spec.name: _column(spec, columns[spec.name]) for spec in schema.inputs}, len(rows))
         try:
             result = self.bundle.transform(frame)
@@ -223,7 +235,6 @@ class SparkMLRuntime(Runtime):
         if result.n_rows != len(rows):
             raise BadRequest(f"the pipeline dropped {len(rows) - result.n_rows} of {len(rows)} rows "
                              "(handleInvalid=skip); nothing can be returned for them")
-        output = schema.output
         if output.name not in result:
             raise BadRequest(f"output column {output.name!r} is not produced by the pipeline "
                              f"(columns: {', '.join(result.columns)})")

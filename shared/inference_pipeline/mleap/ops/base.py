@@ -91,6 +91,17 @@ class Op:
     def transform(self, frame: LeapFrame) -> LeapFrame:
         raise NotImplementedError
 
+    #: Ops that implement ``transform_row`` serve single rows without numpy (like MLeap's
+    #: RowTransformer): a 1-row request then costs microseconds instead of array set-up.
+    supports_row: ClassVar[bool] = False
+
+    def transform_row(self, row: dict[str, Any]) -> bool:
+        """Add this op's outputs to ``row`` (Python scalars; vectors as lists of floats).
+
+        Returns False when the row is dropped (handleInvalid=skip).
+        """
+        raise NotImplementedError
+
 
 _OPS: dict[str, type[Op]] = {}
 T = TypeVar("T", bound=type[Op])

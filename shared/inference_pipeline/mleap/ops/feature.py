@@ -64,30 +64,62 @@ class StringIndexer(Op):
         self.handle_invalid = _handle_invalid(attributes)
         self.lookups = [{label: float(i) for i, label in enumerate(labels)} for labels in self.labels]
 
+    def _index(self, scalar: Scalar, lookup: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(index with NaN for unseen/null, null mask); strings are converted per distinct value."""
+        nulls = scalar.null_mask()
+        values = scalar.values if not nulls.any() else scalar.values[~nulls]
+        try:
+            distinct, inverse = np.unique(values, return_inverse=True)
+        except TypeError:  # mixed Python types: compare by their Spark string form
+            distinct, inverse = np.unique(np.array(_spark_string(values), dtype=object), return_inverse=True)
+        keys = distinct.tolist() if distinct.dtype.kind == "U" else _spark_string(distinct)
+        mapped = np.array([lookup.get(key, np.nan) for key in keys], dtype=np.float64)
+        index = np.full(len(nulls), np.nan)
+        index[~nulls] = mapped[inverse.reshape(-1)]
+        return index, nulls
+
     def transform(self, frame: LeapFrame) -> LeapFrame:
         keep = np.ones(frame.n_rows, dtype=bool)
         results = []
         for column, lookup, labels in zip(self.inputs, self.lookups, self.labels):
-            values = _spark_string(frame.scalar(column, self.label).values)
-            index = np.empty(len(values), dtype=np.float64)
-            for i, value in enumerate(values):
-                found = lookup.get(value) if value is not None else None
-                if found is not None:
-                    index[i] = found
-                elif self.handle_invalid == "keep":
-                    index[i] = float(len(labels))
+            scalar = frame.scalar(column, self.label)
+            index, nulls = self._index(scalar, lookup)
+            missing = np.isnan(index)
+            if missing.any():
+                if self.handle_invalid == "keep":
+                    index[missing] = float(len(labels))
                 elif self.handle_invalid == "skip":
-                    keep[i] = False
-                    index[i] = np.nan
-                elif value is None:
+                    keep &= ~missing
+                elif nulls.any():
                     raise OpError(f"StringIndexer encountered NULL value in column {column}. To handle or skip "
                                   "NULLS, try setting StringIndexer.handleInvalid.")
                 else:
+                    value = scalar.values[np.argmax(missing)]
                     raise OpError(f"Unseen label: {value}. To handle unseen labels, set Param handleInvalid to keep.")
             results.append(index)
         for output, index in zip(self.outputs, results):
             frame.with_column(output, Scalar(index, "double"))
         return frame if keep.all() else frame.filter(keep)
+
+    supports_row = True
+
+    def transform_row(self, row: dict[str, Any]) -> bool:
+        for column, output, lookup, labels in zip(self.inputs, self.outputs, self.lookups, self.labels):
+            value = row[column]
+            key = value if type(value) is str else _spark_string(np.array([value], dtype=object))[0]
+            index = lookup.get(key) if key is not None else None
+            if index is None:
+                if self.handle_invalid == "keep":
+                    index = float(len(labels))
+                elif self.handle_invalid == "skip":
+                    return False
+                elif key is None:
+                    raise OpError(f"StringIndexer encountered NULL value in column {column}. To handle or skip "
+                                  "NULLS, try setting StringIndexer.handleInvalid.")
+                else:
+                    raise OpError(f"Unseen label: {value}. To handle unseen labels, set Param handleInvalid to keep.")
+            row[output] = index
+        return True
 
 
 @register_op("reverse_string_indexer")
@@ -106,6 +138,17 @@ class ReverseStringIndexer(Op):
             raise OpError(f"IndexToString: index {value} in column {self.input} is not a valid label index "
                           f"(0..{len(self.labels) - 1})")
         return frame.with_column(self.output, Scalar(self.labels[index.astype(np.int64)], "string"))
+
+    supports_row = True
+
+    def transform_row(self, row: dict[str, Any]) -> bool:
+        value = row[self.input]
+        index = float(value) if value is not None else float("nan")
+        if not (index == index and 0 <= index < len(self.labels) and index == int(index)):
+            raise OpError(f"IndexToString: index {index} in column {self.input} is not a valid label index "
+                          f"(0..{len(self.labels) - 1})")
+        row[self.output] = self.labels[int(index)]
+        return True
 
 
 @register_op("one_hot_encoder")
@@ -153,6 +196,27 @@ class OneHotEncoder(Op):
             frame.with_column(output, Vector.from_csr(size, indptr, index[hit], np.ones(int(hit.sum()))))
         return frame
 
+    supports_row = True
+
+    def transform_row(self, row: dict[str, Any]) -> bool:
+        for column, output, n in zip(self.inputs, self.outputs, self.sizes):
+            value = row[column]
+            if value is None or value != value:
+                raise OpError(f"OneHotEncoder: null or NaN in column {column}")
+            value = float(value)
+            if value != int(value):
+                raise OpError(f"OneHotEncoder: values in column {column} must be category indices, got {value}")
+            index = int(value)
+            if not 0 <= index < n:
+                if self.handle_invalid != "keep":
+                    raise OpError(f"Unseen value: {value}. To handle unseen values, set Param handleInvalid to keep.")
+                index = n
+            vector = [0.0] * self._vector_size(n)
+            if index < len(vector):
+                vector[index] = 1.0
+            row[output] = vector
+        return True
+
 
 @register_op("vector_assembler")
 class VectorAssembler(Op):
@@ -180,6 +244,23 @@ class VectorAssembler(Op):
             dense = np.hstack([block.to_dense() for block in blocks]) if blocks else np.zeros((frame.n_rows, 0))
             return frame.with_column(self.output, Vector.from_dense(dense))
         return frame.with_column(self.output, _concat_sparse(blocks, frame.n_rows))
+
+    supports_row = True
+
+    def transform_row(self, row: dict[str, Any]) -> bool:
+        out: list[float] = []
+        for column in self.inputs:
+            value = row[column]
+            if isinstance(value, list):
+                out.extend(value)
+            elif value is None:
+                raise OpError(f"VectorAssembler: null value in column {column}")
+            elif isinstance(value, str):
+                raise OpError(f"VectorAssembler cannot assemble string column {column}")
+            else:
+                out.append(float(value))
+        row[self.output] = out
+        return True
 
 
 def _concat_sparse(blocks: list[Vector], n_rows: int) -> Vector:

@@ -16,6 +16,7 @@ class PipelineOp(Op):
         from inference_pipeline.mleap.bundle import BundleError, load_op
 
         self.children: list[Op] = []
+        self._row_capable: bool | None = None
         for child in get_list(attributes, "nodes"):
             child_dir = context.node_dir / f"{child}.node"
             if not child_dir.is_dir():
@@ -36,3 +37,12 @@ class PipelineOp(Op):
         for child in self.children:
             frame = child.transform(frame)
         return frame
+
+    @property
+    def row_capable(self) -> bool:
+        if self._row_capable is None:
+            self._row_capable = all(getattr(c, "row_capable", c.supports_row) for c in self.children)
+        return self._row_capable
+
+    def transform_row(self, row: dict[str, Any]) -> bool:
+        return all(child.transform_row(row) for child in self.children)
