@@ -221,4 +221,6 @@ def word_vectors_average(
             out = sums / norms
     else:
         out = sums * (1.0 / np.maximum(lengths, 1))[:, None]  # Spark scales by 1/n, not x/n
-    return out, lengths == 0
+    empty = lengths == 0
+    out[empty] = 0.0  # an empty sentence short-circuits to the zero vector before any kernel
+    return out, empty
