@@ -106,7 +106,7 @@ class _Job:
                     pieces = processor.outputs(
                         originals[batch.first : batch.first + batch.count], batch.first, result.body, result.content_type
                     )
-                    output.write(_with_newlines(pieces) if line else pieces)
+                    output.write((b"\n".join(pieces), b"\n") if line and pieces else pieces)
                 else:
                     body = result.body
                     output.write((body, b"\n") if line and not body.endswith(b"\n") else (body,))
@@ -145,14 +145,6 @@ class _Job:
         finally:  # the file failed: drop requests not started yet
             for _, future in pending:
                 future.cancel()
-
-
-def _with_newlines(pieces: list[bytes]) -> list[bytes]:
-    out: list[bytes] = []
-    for piece in pieces:
-        out.append(piece)
-        out.append(b"\n")
-    return out
 
 
 def _request_error(batch: MiniBatch, result: InvokeResult) -> FileTransformError:
