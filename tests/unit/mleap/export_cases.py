@@ -29,6 +29,8 @@ class Case:
     outputs: list[str]
     # Runtime-side failures expected on some rows (handleInvalid="error"): ids that must raise.
     error_ids: list[int] = field(default_factory=list)
+    # A known defect of our MLeap runtime (not of the exporter): the test is xfail(strict=True).
+    runtime_bug: str | None = None
 
 
 def _frame(spark: SparkSession, rows: list[tuple[Any, ...]], schema: str) -> DataFrame:
@@ -70,6 +72,16 @@ def string_indexer(handle: str) -> Callable[[SparkSession], tuple[PipelineModel,
         return model, train, test
 
     return build
+
+
+def indexer_then_encoder(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
+    """StringIndexer(keep) adds an "unknown" slot the encoder's category size must include."""
+    train, test = _categories(spark)
+    stages = [
+        Fe.StringIndexer(inputCol="cat2", outputCol="cat2_idx", handleInvalid="keep"),
+        Fe.OneHotEncoder(inputCol="cat2_idx", outputCol="cat2_vec", dropLast=False),
+    ]
+    return _fit(stages, train), train, test
 
 
 def string_indexer_multi(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
@@ -261,6 +273,16 @@ def imputer(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
     return _fit([stage], train), train, test
 
 
+def bernoulli(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
+    train, test = _labelled(spark, 2)
+    stages = [
+        Fe.VectorAssembler(inputCols=["a", "b", "c"], outputCol="raw"),
+        Fe.Binarizer(inputCol="raw", outputCol="features", threshold=1.0),
+        C.NaiveBayes(labelCol="label", modelType="bernoulli"),
+    ]
+    return _fit(stages, train), train, test
+
+
 def nested(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
     train, test = _vectors(spark)
     inner = Pipeline(stages=[_assemble(), Fe.StandardScaler(inputCol="vec", outputCol="scaled", withMean=True)])
@@ -295,6 +317,7 @@ CASES: list[Case] = [
     Case("string_indexer-skip", string_indexer("skip"), ["cat_idx"]),
     Case("string_indexer-error", string_indexer("error"), ["cat_idx"], error_ids=[102, 103]),
     Case("string_indexer-multi", string_indexer_multi, ["cat_idx", "cat2_idx"]),
+    Case("string_indexer-keep-one_hot", indexer_then_encoder, ["cat2_idx", "cat2_vec"]),
     Case("one_hot-droplast-error", one_hot(True, "error", False), ["x_vec"]),
     Case("one_hot-keep", one_hot(False, "keep", False), ["x_vec"]),
     Case("one_hot-multi-droplast-keep", one_hot(True, "keep", True), ["x_vec", "y_vec"]),
@@ -314,7 +337,13 @@ CASES: list[Case] = [
     ),
     Case("max_abs_scaler", vector_stage(lambda: Fe.MaxAbsScaler(inputCol="vec", outputCol="out")), ["out"]),
     Case("normalizer-p1", vector_stage(lambda: Fe.Normalizer(inputCol="vec", outputCol="out", p=1.0)), ["out"]),
-    Case("normalizer-inf", vector_stage(lambda: Fe.Normalizer(inputCol="vec", outputCol="out", p=math.inf)), ["out"]),
+    Case(
+        "normalizer-inf",
+        vector_stage(lambda: Fe.Normalizer(inputCol="vec", outputCol="out", p=math.inf)),
+        ["out"],
+        runtime_bug="normalizer: p_norm=Infinity is stored as JSON null (MLeap/spray-json rule) and read back as NaN; "
+        "Spark requires p >= 1, so the reader should map a null/NaN p_norm to +inf",
+    ),
     Case(
         "polynomial_expansion",
         vector_stage(lambda: Fe.PolynomialExpansion(inputCol="vec", outputCol="out", degree=3)),
@@ -371,6 +400,11 @@ CASES: list[Case] = [
         ["tf", "tfidf"],
     ),
     Case(
+        "hashing_tf-default-size",
+        text_stages(lambda: [_tok(), Fe.HashingTF(inputCol="words", outputCol="tf")]),
+        ["tf"],
+    ),
+    Case(
         "hashing_tf-binary",
         text_stages(lambda: [_tok(), Fe.HashingTF(inputCol="words", outputCol="tf", numFeatures=16, binary=True)]),
         ["tf"],
@@ -388,7 +422,13 @@ CASES: list[Case] = [
         ["counts"],
     ),
     Case("word2vec", word2vec, ["w2v"]),
-    Case("interaction", interaction, ["inter"]),
+    Case(
+        "interaction",
+        interaction,
+        ["inter"],
+        runtime_bug="interaction: reads per-input specs from 'spec{i}' but MLeap writes and reads 'num_features{i}', "
+        "so nominal inputs are not one-hot expanded",
+    ),
     Case("imputer", imputer, ["a_imp", "b_imp"]),
     Case("nested_pipeline", nested, ["scaled", "norm"]),
     Case("linear_regression", predictor(lambda: R.LinearRegression(labelCol="label", regParam=0.1)), ["prediction"]),
