@@ -140,3 +140,12 @@ def test_assemble_none_with_join_concatenates_records(tmp_path: Path) -> None:
     _, out = _run(tmp_path, b"1,a\n2,b\n", FakeModel(), content_type="text/csv", accept="text/csv",
                   split_type="Line", join_source="Input")
     assert out == b"1,a,2.02,b,4.0"
+
+
+def test_answer_content_type_wins_over_accept(tmp_path: Path) -> None:
+    def npy(body: bytes, content_type: str, accept: str) -> InvokeResult:
+        return InvokeResult(200, b"\x93NUMPY", "application/x-npy")
+
+    report, out = _run(tmp_path, b"1\n", npy, **CSV_JOB, join_source="Input")
+    assert out is None
+    assert "answered Content-Type 'application/x-npy'" in report.failures[0].message

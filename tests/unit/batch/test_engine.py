@@ -251,3 +251,9 @@ def test_100k_rows_multi_record_join_one_line_per_row_in_order(tmp_path: Path) -
     assert lines[-1] == "" and len(lines) == rows + 1
     assert lines[:-1] == [f"{i},{i % 7},\"q,{i}\",{float(i) * 2}" for i in range(rows)]
     assert elapsed < 30, f"100k rows took {elapsed:.1f}s"
+
+
+def test_file_level_failure_description_has_no_record_range(tmp_path: Path) -> None:
+    (tmp_path / "x.gz").write_bytes(b"plain")
+    report = run_transform(tmp_path / "x.gz", tmp_path / "out", _csv(compression="Gzip"), FakeModel())
+    assert report.failures[0].describe().startswith("x.gz: CompressionType=Gzip but the file is not valid gzip")

@@ -103,7 +103,8 @@ class TransformConfig:
         set_(self, "accept", self.accept or "")
         set_(self, "split_type", _enum(SplitType, self.split_type, "SplitType", SplitType.NONE))
         set_(self, "compression", _enum(CompressionType, self.compression, "CompressionType", CompressionType.NONE))
-        set_(self, "batch_strategy", _enum(BatchStrategy, self.batch_strategy, "BatchStrategy", BatchStrategy.MULTI_RECORD))
+        strategy = _enum(BatchStrategy, self.batch_strategy, "BatchStrategy", BatchStrategy.MULTI_RECORD)
+        set_(self, "batch_strategy", strategy)
         set_(self, "assemble_with", _enum(AssembleWith, self.assemble_with, "AssembleWith", AssembleWith.NONE))
         set_(self, "join_source", _enum(JoinSource, self.join_source, "JoinSource", JoinSource.NONE))
         payload = DEFAULT_MAX_PAYLOAD_MB if self.max_payload_mb is None else self.max_payload_mb

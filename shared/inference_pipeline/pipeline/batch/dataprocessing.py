@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...serving import media
-from .config import JoinSource, TransformConfig, media_essence
+from .config import DATA_PROCESSING_TYPES, JoinSource, TransformConfig, media_essence
 from .errors import FileTransformError
 from .jsonpath import PathMatchError
 
@@ -132,12 +132,11 @@ class RecordProcessor:
         return self.input_kind == media.CSV and kind == media.CSV
 
     def _output_kind(self, content_type: str, first: int, count: int) -> str:
-        answered = media_essence(content_type)
-        for kind in (answered, media_essence(self.config.accept)):
-            if kind in (media.CSV, media.JSON, media.JSONLINES):
-                if self.config.join_source is JoinSource.INPUT and (kind == media.CSV) != (self.input_kind == media.CSV):
-                    break
-                return kind
+        # The answer's own Content-Type decides; the job's Accept only stands in when it is absent.
+        kind = media_essence(content_type) or media_essence(self.config.accept)
+        joining = self.config.join_source is JoinSource.INPUT
+        if kind in DATA_PROCESSING_TYPES and not (joining and (kind == media.CSV) != (self.input_kind == media.CSV)):
+            return kind
         raise FileTransformError(
             f"the model answered Content-Type {content_type or '(none)'!r}; JoinSource/OutputFilter need "
             f"{'text/csv' if self.input_kind == media.CSV else 'application/json or application/jsonlines'}",

@@ -103,9 +103,8 @@ class _Job:
                 if not result.ok:
                     raise _request_error(batch, result)
                 if processor is not None:
-                    pieces = processor.outputs(
-                        originals[batch.first : batch.first + batch.count], batch.first, result.body, result.content_type
-                    )
+                    sources = originals[batch.first : batch.first + batch.count]
+                    pieces = processor.outputs(sources, batch.first, result.body, result.content_type)
                     output.write((b"\n".join(pieces), b"\n") if line and pieces else pieces)
                 else:
                     body = result.body

@@ -50,15 +50,19 @@ class FileFailure:
     container: str | None = None
 
     def describe(self) -> str:
-        where = ""
+        place = self.file
         if self.first_record is not None:
             if self.first_record == self.last_record:
-                where = f" record {self.first_record}"
+                place += f" record {self.first_record}"
             else:
-                where = f" records {self.first_record}-{self.last_record}"
-        who = f" container {self.container}" if self.container else ""
-        status = f" HTTP {self.status}" if self.status is not None else ""
-        return f"{self.file}{where}:{who}{status} {self.message}".replace(":  ", ": ")
+                place += f" records {self.first_record}-{self.last_record}"
+        parts = [place + ":"]
+        if self.container:
+            parts.append(f"container {self.container}")
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        parts.append(self.message)
+        return " ".join(parts)
 
 
 @dataclass
