@@ -61,11 +61,11 @@ def test_linear_regression_matches_sklearn(tmp_path):
     model.mlinit(input_features="features", prediction_column="prediction")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(extractor.fit_transform(frame), y)
+        model.fit(extractor.fit_transform(frame), y.to_numpy().reshape(-1, 1))  # mleap wants 2-D coefficients
     from sklearn.pipeline import Pipeline
 
     pipeline = Pipeline([(extractor.name, extractor), (model.name, model)])
     pipeline.mlinit()
     pipeline.serialize_to_bundle(str(tmp_path), "lr", init=True)
     got = load_bundle(tmp_path / "lr").transform(frame).to_dict()["prediction"]
-    np.testing.assert_allclose(got, model.predict(frame[["a", "b"]].to_numpy()), rtol=1e-10)
+    np.testing.assert_allclose(got, model.predict(frame[["a", "b"]].to_numpy()).ravel(), rtol=1e-10)
