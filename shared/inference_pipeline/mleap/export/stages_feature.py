@@ -171,17 +171,26 @@ def normalizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 
 @converter("VectorSlicer")
 def vector_slicer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+    """Names are resolved to indices here, through the input vector's ML attributes, and appended
+    after the plain indices as Spark does. MLeap's reader selects ``indices ++ named_indices``, so
+    writing the resolved list as ``indices`` with empty ``names`` selects the same features."""
+    label = stage_label(stage)
+    input_col = value(stage, "inputCol")
     indices = [int(i) for i in value(stage, "indices")]
     names = list(value(stage, "names"))
     if names:
-        # Spark resolves names through the input vector's ML attributes, after the indices.
-        label = stage_label(stage)
-        by_name = ctx.columns.vector_feature_names(value(stage, "inputCol"), label)
+        by_name = ctx.columns.vector_feature_names(input_col, label)
         missing = [n for n in names if n not in by_name]
         if missing:
             raise ExportError(f"{label}: feature name(s) {missing} are not in the input vector's metadata")
         indices += [by_name[n] for n in names]
-    return node(stage, "vector_slicer", {"indices": attr_list_long(indices)}, *standard_ports(stage))
+    attributes = {
+        "indices": attr_list_long(indices),
+        "names": attr_list_string([]),
+        "named_indices": attr_list_int([]),
+        "input_size": attr_int(ctx.columns.vector_size(input_col, label)),
+    }
+    return node(stage, "vector_slicer", attributes, *standard_ports(stage))
 
 
 @converter("PolynomialExpansion")
