@@ -16,6 +16,7 @@ from inference_pipeline.cli._app import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, app
 from inference_pipeline.cli import deploy  # noqa: E402,F401  render, deploy, delete, image-uri, transform
 from inference_pipeline.cli import local  # noqa: E402,F401  up, down, logs, invoke (+ local transform)
 from inference_pipeline.cli import build  # noqa: E402,F401  build, push
+from inference_pipeline.cli import mleap  # noqa: E402,F401  export-mleap
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "app", "main"]
 
