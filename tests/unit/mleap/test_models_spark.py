@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -18,6 +16,8 @@ from inference_pipeline.mleap.ops.predictors import (
 )
 from inference_pipeline.mleap.ops.tree_arrays import compile_forest, parse_tree_json, tree_to_json_lines
 
+from .spark_fixtures import spark  # noqa: F401  (shared local SparkSession)
+
 pytestmark = pytest.mark.spark
 
 RNG = np.random.default_rng(11)
@@ -27,18 +27,6 @@ Y_REG = 2 * X[:, 0] - X[:, 1] + (X[:, 2] == 1) * 3 + RNG.normal(size=N) * 0.1
 Y_BIN = ((X[:, 0] + (X[:, 3] == 2)) > 0.5).astype(float)
 Y_MULTI = np.digitize(X[:, 0] + 0.3 * X[:, 1], [-0.7, 0.6]).astype(float)
 
-
-@pytest.fixture(scope="module")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed; the Spark cross-checks need a JVM")
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    return (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
 
 
 def _frame(spark, x: np.ndarray, y: np.ndarray):

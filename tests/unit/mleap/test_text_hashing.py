@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from sklearn.utils import murmurhash3_32
 
 from inference_pipeline.mleap.ops.murmur3 import hash_bytes, hash_int, hash_long, non_negative_mod
+
+from .spark_fixtures import spark  # noqa: F401  (shared local SparkSession)
 
 TERMS = ["", "a", "ab", "abc", "abcd", "abcde", "héllo wörld", "日本語のテキスト", "spark\tml", "x" * 37]
 
@@ -38,19 +38,6 @@ def test_non_negative_mod_follows_java_remainder() -> None:
     hashes = np.array([-7, 7, -2**31, 2**31 - 1, 0], dtype=np.int32)
     assert non_negative_mod(hashes, 5).tolist() == [3, 2, 2, 2, 0]
 
-
-@pytest.fixture(scope="module")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed; the Spark cross-checks need a JVM")
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
-    yield session
 
 
 @pytest.mark.spark

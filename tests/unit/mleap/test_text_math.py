@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -16,6 +14,8 @@ from inference_pipeline.mleap.ops.text_math import (
     tokenize,
     word_vectors_average,
 )
+
+from .spark_fixtures import spark  # noqa: F401  (shared local SparkSession)
 
 DOCS = [
     "Hi I heard about Spark",
@@ -73,19 +73,6 @@ def test_word_vectors_average_divides_by_sentence_length() -> None:
     out, empty = word_vectors_average([["a", "b", "zzz"], []], {"a": 0, "b": 1}, vectors)
     assert np.allclose(out[0], [4.0 / 3, 2.0])
     assert empty.tolist() == [False, True]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed; the Spark cross-checks need a JVM")
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    return (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from inference_pipeline.mleap.ops.java_regex import (
@@ -12,6 +10,8 @@ from inference_pipeline.mleap.ops.java_regex import (
     java_find_all,
     java_split,
 )
+
+from .spark_fixtures import spark  # noqa: F401  (shared local SparkSession)
 
 CASES = [
     ("\\s", " hello  world \t"),
@@ -64,12 +64,8 @@ def test_untranslatable_patterns_fail_clearly(pattern: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def jvm():
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed; the JVM cross-checks need it")
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = pyspark_sql.SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
-    return session.sparkContext._jvm
+def jvm(spark):
+    return spark.sparkContext._jvm
 
 
 @pytest.mark.spark
