@@ -341,8 +341,6 @@ CASES: list[Case] = [
         "normalizer-inf",
         vector_stage(lambda: Fe.Normalizer(inputCol="vec", outputCol="out", p=math.inf)),
         ["out"],
-        runtime_bug="normalizer: p_norm=Infinity is stored as JSON null (MLeap/spray-json rule) and read back as NaN; "
-        "Spark requires p >= 1, so the reader should map a null/NaN p_norm to +inf",
     ),
     Case(
         "polynomial_expansion",
@@ -426,8 +424,6 @@ CASES: list[Case] = [
         "interaction",
         interaction,
         ["inter"],
-        runtime_bug="interaction: reads per-input specs from 'spec{i}' but MLeap writes and reads 'num_features{i}', "
-        "so nominal inputs are not one-hot expanded",
     ),
     Case("imputer", imputer, ["a_imp", "b_imp"]),
     Case("nested_pipeline", nested, ["scaled", "norm"]),

@@ -125,8 +125,8 @@ def test_normalizer_slicer_pca_poly_interaction(tmp_path):
     assert _poly_terms(2, 2) == [(1, 0), (2, 0), (0, 1), (1, 1), (0, 2)]
     poly = single("polynomial_expansion", {"degree": attr_int(2)})
     assert run(tmp_path, poly, {"x": np.array([[2.0, 3.0]])})["y"] == [[2.0, 4.0, 3.0, 6.0, 9.0]]
-    interaction = NodeSpec("ia", "interaction", {"num_inputs": attr_int(2), "spec0": attr_list_int([1]),
-                                                 "spec1": attr_list_int([1, 1])},
+    interaction = NodeSpec("ia", "interaction", {"num_inputs": attr_int(2), "num_features0": attr_list_int([1]),
+                                                 "num_features1": attr_list_int([1, 1])},
                            inputs=[("input0", "a"), ("input1", "v")], outputs=[("output", "y")])
     assert run(tmp_path, interaction, {"a": [2.0], "v": np.array([[3.0, 4.0]])})["y"] == [[6.0, 8.0]]
 

@@ -426,6 +426,8 @@ class Normalizer(_VectorOp):
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
         self.p = get_float(attributes, "p_norm", 2.0)
+        if np.isnan(self.p):  # Infinity travels as JSON null; Spark requires p >= 1, so null means +inf
+            self.p = float("inf")
         if self.p < 1:
             raise ValueError("normalizer p_norm must be >= 1")
 
@@ -448,9 +450,11 @@ class Normalizer(_VectorOp):
 class VectorSlicer(_VectorOp):
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
-        self.indices = np.array([int(i) for i in get_list(attributes, "indices")], dtype=np.int64)
-        if get_list(attributes, "names"):
-            raise ValueError("vector_slicer by feature names needs attribute metadata; export with indices")
+        # MLeap slices indices ++ named_indices (names are resolved to indices when serialized).
+        named = [int(i) for i in get_list(attributes, "named_indices")]
+        if get_list(attributes, "names") and len(named) != len(get_list(attributes, "names")):
+            raise ValueError("vector_slicer has feature names without resolved named_indices")
+        self.indices = np.array([int(i) for i in get_list(attributes, "indices")] + named, dtype=np.int64)
 
     def transform(self, frame: LeapFrame) -> LeapFrame:
         x = frame.vector(self.input, self.label)
@@ -513,7 +517,9 @@ class Interaction(Op):
         self.inputs = shape.indexed_inputs()
         self.output = shape.output("output") or shape.indexed_outputs()[0]
         count = get_int(attributes, "num_inputs", len(self.inputs))
-        self.specs = [[int(v) for v in get_list(attributes, f"spec{i}")] for i in range(count)]
+        # MLeap writes each input's feature spec as num_features{i} (1 = numeric, n = n categories).
+        self.specs = [[int(v) for v in get_list(attributes, f"num_features{i}", get_list(attributes, f"spec{i}"))]
+                      for i in range(count)]
 
     def _encode(self, frame: LeapFrame, column: str, spec: list[int]) -> np.ndarray:
         values = frame.get(column, self.label)
