@@ -58,3 +58,69 @@ def test_bad_requests(model):
     assert post(server, '{"text": "a"}', "application/json").status_code == 400
     assert post(server, '{"nosource": 1}', "application/jsonlines").status_code == 400
     assert post(server, "a b c", "text/csv").status_code == 415
+
+
+@pytest.mark.parametrize("body,content_type,message", [
+    ("{", "application/json", "the body is not valid JSON"),
+    ('["a"]', "application/json", 'the body must be an object like {"instances"'),
+    ('{"text": "a"}', "application/json", 'the body has no "instances"'),
+    ('{"instances": "a"}', "application/json", '"instances" must be a list of strings'),
+    ('{"instances": ["a", 7]}', "application/json", "instances[1] must be a string"),
+    ('{"instances": ["a"], "configuration": {"k": 0}}', "application/json", "k must be an integer from 1"),
+    ('{"instances": ["a"], "configuration": {"k": "2"}}', "application/json", 'got "2"'),
+    ('{"source": "a"}\n{"source": "b", "k": -1}', "application/jsonlines", "line 2: k must be"),
+    ('{"source": "a"}\nnot json', "application/jsonlines", "line 2 is not valid JSON"),
+])
+def test_bad_requests_name_the_problem(model, body, content_type, message):
+    server, _ = model
+    response = post(server, body, content_type, "application/json")
+    assert response.status_code == 400
+    assert message in response.json()["message"]
+
+
+def test_json_request_with_jsonlines_accept_and_unsupported_accept(model):
+    server, predict = model
+    response = post(server, json.dumps({"instances": ["rocket wing", "guitar song"]}), "application/json",
+                    "application/jsonlines")
+    assert response.headers["Content-Type"].startswith("application/jsonlines")
+    assert [json.loads(line)["label"] for line in response.text.splitlines()] == [
+        predict("rocket wing", 1)[0], predict("guitar song", 1)[0]]
+    assert post(server, '{"instances": ["a"]}', "application/json", "text/csv").status_code == 406
+
+
+def test_mixed_k_per_jsonlines_record_keeps_order(model):
+    server, predict = model
+    texts = [text for _, text in sentences(6, seed=3)]
+    body = "\n".join(json.dumps({"source": t, "k": 1 + i % 3}) for i, t in enumerate(texts))
+    lines = [json.loads(line) for line in post(server, body, "application/jsonlines").text.splitlines()]
+    for i, (text, line) in enumerate(zip(texts, lines, strict=True)):
+        labels, probs = predict(text, 1 + i % 3)
+        assert line == {"label": labels, "prob": probs}
+
+
+@pytest.fixture(scope="module")
+def vectors(tmp_path_factory):
+    """Word2Vec vectors.txt (word2vec text format, as BlazingText writes it), trained by fastText."""
+    fasttext = pytest.importorskip("fasttext", reason="fastText (fasttext-wheel) is a test dependency")
+    root = tmp_path_factory.mktemp("w2v")
+    corpus = root / "corpus.txt"
+    corpus.write_text("".join(text + "\n" for _, text in sentences(300, seed=2)))
+    model = fasttext.train_unsupervised(str(corpus), model="skipgram", dim=8, epoch=2, minCount=1, thread=1,
+                                        verbose=0)
+    expected = {word: [float(v) for v in model.get_word_vector(word)] for word in model.words}
+    directory = root / "model"
+    directory.mkdir()
+    (directory / "vectors.txt").write_text(f"{len(expected)} 8\n" + "".join(
+        word + " " + " ".join(repr(v) for v in vector) + "\n" for word, vector in expected.items()))
+    with serve("blazingtext", directory, tmp_path=tmp_path_factory.mktemp("logs")) as server:
+        yield server, expected
+
+
+def test_word2vec_vectors_and_zeros_for_unknown_words(vectors):
+    server, expected = vectors
+    response = post(server, json.dumps({"instances": ["rocket", "no-such-word"]}), "application/json")
+    assert response.status_code == 200
+    assert response.json() == [{"vector": expected["rocket"], "word": "rocket"},
+                               {"vector": [0.0] * 8, "word": "no-such-word"}]
+    lines = post(server, '{"source": "guitar"}\n', "application/jsonlines").text.splitlines()
+    assert json.loads(lines[0]) == {"vector": expected["guitar"], "word": "guitar"}
