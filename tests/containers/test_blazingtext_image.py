@@ -40,7 +40,7 @@ def test_json_labels_and_probabilities_match_fasttext(served, k):
     response = post(container.url, json.dumps({"instances": texts, "configuration": {"k": k}}), "application/json")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
     # fasttext-predict in the image and the full fasttext wheel here share fastText's C++ code.
-    assert response.json() == [dict(zip(("label", "prob"), predict(text, k))) for text in texts]
+    assert response.json() == [dict(zip(("label", "prob"), predict(text, k), strict=True)) for text in texts]
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -51,7 +51,7 @@ def test_jsonlines_match_fasttext_and_ignore_accept(served, k):
     response = post(container.url, body, "application/jsonlines", "application/json")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/jsonlines")
     assert [json.loads(line) for line in response.text.splitlines()] == [
-        dict(zip(("label", "prob"), predict(text, k))) for text in texts]
+        dict(zip(("label", "prob"), predict(text, k), strict=True)) for text in texts]
 
 
 @pytest.mark.parametrize("body,content_type,accept,status", [

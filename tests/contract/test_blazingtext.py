@@ -31,7 +31,7 @@ def test_json_instances_match_fasttext(model, k):
     body = {"instances": texts, **({"configuration": {"k": k}} if k != 1 else {})}
     response = post(server, json.dumps(body), "application/json")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
-    for text, answer in zip(texts, response.json()):
+    for text, answer in zip(texts, response.json(), strict=True):
         labels, probs = predict(text, k)
         assert answer == {"label": labels, "prob": probs}
 
@@ -45,7 +45,7 @@ def test_jsonlines_source_records_match_fasttext(model, k):
     assert response.headers["Content-Type"].startswith("application/jsonlines")
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert len(lines) == 4
-    for text, line in zip(texts, lines):
+    for text, line in zip(texts, lines, strict=True):
         labels, probs = predict(text, k)
         assert line == {"prob": probs, "label": labels}
         assert all(label.startswith("__label__") for label in line["label"])

@@ -1,7 +1,7 @@
 """Reading what algorithm containers emit and writing post-processed rows, in pure Python.
 
-The post-processing image carries no numpy, so these readers and writers stand in for
-``serving.codecs`` there.
+Unlike ``serving.codecs`` (2-D numeric arrays), records here keep their shape: a scalar, a
+vector, a label string or an algorithm's JSON object, as post-processors need them.
 
 Input (one :class:`Record` per prediction):
 
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from inference_pipeline.serving.codecs import body_text
 from inference_pipeline.serving.errors import BadRequest, UnsupportedContentType
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, MediaType
 
@@ -40,15 +41,6 @@ class Record:
     where: str
     value: Any
     id: Any = None
-
-
-def body_text(body: bytes, media: MediaType) -> str:
-    try:
-        return body.decode(media.charset)
-    except LookupError:
-        raise BadRequest(f"unknown charset {media.charset!r}") from None
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"the body is not valid {media.charset}: byte {exc.start} ({exc.reason})") from None
 
 
 def read_records(body: bytes, media: MediaType, *, id_column: bool = False) -> list[Record]:
