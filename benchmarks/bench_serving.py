@@ -175,7 +175,9 @@ def main() -> None:
     lines = ["# Serving benchmark", "",
              f"Each image runs as SageMaker starts it (`docker run IMAGE serve`, host network, 1 gunicorn worker "
              f"with 4 threads), {args.requests} requests per cell after 20 warm-up requests, keep-alive clients on "
-             "127.0.0.1. Floor: gunicorn + Flask returning a constant body, same settings, measured in the same run "
+             "127.0.0.1 (the Python client itself costs about a millisecond a request, so the floor, not the image, "
+             "bounds the small cells). Floor: gunicorn + Flask returning a constant body, same settings, measured in "
+             "the same run "
              f"(c=1: {floor[1][2]:,.0f} req/s, p50 {floor[1][0] * 1e3:.2f} ms; c=8: {floor[8][2]:,.0f} req/s).", "",
              "| image | rows/request | concurrency | p50 | p99 | req/s | req/s vs floor |", "|---|---|---|---|---|---|---|"]
     for image, n, concurrency, p50, p99, rps, floor_rps in rows:
