@@ -110,3 +110,35 @@ def test_render_compose_command(tmp_path):
     compose = yaml.safe_load(result.stdout)
     assert set(compose["services"]) == {"first", "second"}
     assert all(s["network_mode"] == "host" for s in compose["services"].values())
+
+
+@pytest.mark.docker
+def test_killed_container_in_compose_is_named_then_recovers(tmp_path):
+    import subprocess
+    import time
+
+    from tests.support.net import wait_for_ping
+
+    require_image("sklearn")
+    spec = load_spec(write_spec(tmp_path))
+    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=free_port(), docker=True)
+    state = pipeline.up(timeout=120)
+    try:
+        names = subprocess.check_output(["docker", "ps", "-q", "--filter", f"label=inference-pipeline.project="
+                                         f"{state.project}", "--filter", "label=inference-pipeline.container=second"],
+                                        text=True).split()
+        assert len(names) == 1
+        subprocess.run(["docker", "kill", names[0]], check=True, capture_output=True)
+        started = time.monotonic()
+        response = requests.post(f"{state.url}/invocations", data="a", headers={"Content-Type": "text/csv"},
+                                 timeout=30)
+        assert time.monotonic() - started < 10  # nothing hangs
+        assert response.status_code == 503 and response.json()["Container"] == "second"
+        ping = requests.get(f"{state.url}/ping", timeout=10)
+        assert ping.status_code == 503 and "second" in ping.json()["Containers"]
+        subprocess.run(["docker", "start", names[0]], check=True, capture_output=True)
+        wait_for_ping(f"{state.url}/ping", timeout=60)
+        again = requests.post(f"{state.url}/invocations", data="a", headers={"Content-Type": "text/csv"}, timeout=30)
+        assert again.status_code == 200
+    finally:
+        pipeline.down()
