@@ -1,21 +1,24 @@
 """Codecs between HTTP bodies and numpy arrays, chosen by media type.
 
-``decode`` always returns a 2-D array (rows × columns): float64 when every value is numeric,
-otherwise object (strings), so featurizers with string columns work. One-row bodies stay 2-D.
-``encode`` writes arrays, lists or scalars. ``sagemaker-inference``'s decoder is not used: it
-squeezes one-row CSV to 1-D and matches content types without parameters
-(``text/csv; charset=utf-8`` fails there).
+``decode`` returns a 2-D array (rows × columns): float64 when every value is numeric,
+otherwise object (CSV: ``str`` cells), so featurizers with string columns work. One-row
+bodies stay 2-D. ``encode`` writes arrays, lists, scalars and DataFrames.
+
+``sagemaker_inference.decoder``/``encoder`` are not reused, after checking each case:
+its CSV decoder (``np.genfromtxt``) squeezes one row to 1-D and turns text into NaN, its
+lookups take the bare content type (``text/csv; charset=latin-1`` fails), its NPY decoder
+unpickles request bodies, its JSON encoder writes ``NaN`` (not JSON), and serving images
+do not install it.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
-from inference_pipeline.serving.codecs import csv_codec, json_codec, recordio
-from inference_pipeline.serving.errors import BadRequest, UnsupportedAccept, UnsupportedContentType
+from inference_pipeline.serving.codecs import csv_codec, json_codec, npy_codec, recordio
+from inference_pipeline.serving.errors import BadRequest, InferenceError, UnsupportedAccept, UnsupportedContentType
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, NPY, RECORDIO_PROTOBUF, MediaType
 
 DECODABLE: tuple[str, ...] = (CSV, JSON, JSONLINES, NPY, RECORDIO_PROTOBUF)
@@ -23,31 +26,22 @@ ENCODABLE: tuple[str, ...] = (CSV, JSON, JSONLINES, NPY, RECORDIO_PROTOBUF)
 
 
 def body_text(body: bytes, media_type: MediaType) -> str:
+    """The body decoded with the media type's charset (UTF-8 by default, BOM dropped)."""
+    charset = media_type.charset
+    codec = "utf-8-sig" if charset.lower().replace("_", "-") in ("utf-8", "utf8") else charset
     try:
-        return body.decode(media_type.charset)
+        return body.decode(codec)
     except LookupError:
-        raise BadRequest(f"unknown charset {media_type.charset!r}") from None
+        raise BadRequest(f"unknown charset {charset!r}") from None
     except UnicodeDecodeError as exc:
-        raise BadRequest(f"the body is not valid {media_type.charset}: byte {exc.start} ({exc.reason})") from None
-
-
-def _decode_npy(body: bytes) -> np.ndarray:
-    try:
-        # Never unpickle request bodies (CWE-502).
-        array = np.load(io.BytesIO(body), allow_pickle=False)
-    except ValueError as exc:
-        raise BadRequest(f"not a readable .npy array without pickle: {exc}") from None
-    except (OSError, EOFError) as exc:
-        raise BadRequest(f"not a .npy array: {exc}") from None
-    if array.ndim == 1:
-        return array.reshape(1, -1)
-    if array.ndim != 2:
-        raise BadRequest(f"expected a 1-D or 2-D array, got shape {array.shape}")
-    return array
+        raise BadRequest(f"the body is not valid {charset}: byte {exc.start} ({exc.reason})") from None
 
 
 def decode(body: bytes, media_type: MediaType) -> np.ndarray:
+    """Request body → 2-D array; BadRequest (400) says what is wrong and where."""
     essence = media_type.essence
+    if essence not in DECODABLE:
+        raise UnsupportedContentType(str(media_type), DECODABLE)
     if not body:
         raise BadRequest("the request body is empty")
     if essence == CSV:
@@ -57,24 +51,37 @@ def decode(body: bytes, media_type: MediaType) -> np.ndarray:
     if essence == JSONLINES:
         return json_codec.decode_jsonlines(body_text(body, media_type))
     if essence == NPY:
-        return _decode_npy(body)
-    if essence == RECORDIO_PROTOBUF:
-        return recordio.decode_records(body)
-    raise UnsupportedContentType(str(media_type), DECODABLE)
+        return npy_codec.decode(body)
+    return recordio.decode_records(body)
+
+
+def _recordio(data: Any) -> bytes:
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        array = array.astype(np.float64)  # numeric text in an object array; ValueError otherwise
+    return recordio.encode_dense(array)
+
+
+_ENCODERS = {
+    CSV: csv_codec.encode,
+    JSON: json_codec.encode_json,
+    JSONLINES: json_codec.encode_jsonlines,
+    NPY: npy_codec.encode,
+    RECORDIO_PROTOBUF: _recordio,
+}
 
 
 def encode(data: Any, media_type: MediaType) -> bytes:
-    essence = media_type.essence
-    if essence == CSV:
-        return csv_codec.encode(data)
-    if essence == JSON:
-        return json_codec.encode_json(data)
-    if essence == JSONLINES:
-        return json_codec.encode_jsonlines(data)
-    if essence == NPY:
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(data), allow_pickle=False)
-        return buffer.getvalue()
-    if essence == RECORDIO_PROTOBUF:
-        return recordio.encode_dense(np.asarray(data, dtype=np.float64))
-    raise UnsupportedAccept(str(media_type), ENCODABLE)
+    """Prediction → response body.
+
+    A prediction the type cannot hold (text as RecordIO, mixed objects as NPY) is a 406 that
+    names the problem, so the client can pick another Accept.
+    """
+    encoder = _ENCODERS.get(media_type.essence)
+    if encoder is None:
+        raise UnsupportedAccept(str(media_type), ENCODABLE)
+    try:
+        return encoder(data)
+    except (TypeError, ValueError) as exc:
+        raise InferenceError(f"the prediction cannot be written as {media_type.essence}: {exc}",
+                             status=406, code="NotAcceptable") from None

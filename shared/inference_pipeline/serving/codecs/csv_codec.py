@@ -1,46 +1,110 @@
-"""text/csv: RFC 4180 rows, no header. A one-row body stays 2-D (AWS's decoder squeezes it)."""
+"""text/csv without a header (SageMaker's convention), RFC 4180 quoting.
+
+Decoding strips blanks around unquoted fields (``M, 0.44, 0.365`` is three clean cells) and
+keeps quoted fields verbatim; blank lines are skipped. A one-row body stays 2-D: AWS's
+decoder (``np.genfromtxt``) squeezes it to 1-D and turns text into NaN.
+Encoding writes one value per line for 1-D data, one row per line for 2-D, floats as
+``repr`` (shortest round-trip; NaN as ``nan`` like SageMaker's ``np.savetxt``), ints as ints.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+import json
+import re
 from typing import Any
 
 import numpy as np
 
 from inference_pipeline.serving.codecs.tabular import rows_to_array
+from inference_pipeline.serving.codecs.values import to_builtin
 from inference_pipeline.serving.errors import BadRequest
+
+_BLANKS = " \t"
+_NEWLINES = re.compile(r"\r\n|\n|\r")
+# A quoted field: optional blanks, "...", with "" as an escaped quote, optional blanks.
+_QUOTED = re.compile(r'[ \t]*"([^"]*(?:""[^"]*)*)"[ \t]*')
+_UNQUOTED = re.compile(r"[^,\r\n]*")
+
+
+def _split_plain(text: str) -> list[list[str]]:
+    """No quote anywhere: a line split on commas is exact, and fast."""
+    lines = [line for line in _NEWLINES.split(text) if line.strip(_BLANKS)]
+    if " " in text or "\t" in text:
+        return [[field.strip(_BLANKS) for field in line.split(",")] for line in lines]
+    return [line.split(",") for line in lines]
+
+
+def _split_quoted(text: str) -> list[list[str]]:
+    rows: list[list[str]] = []
+    row: list[str] = []
+    row_has_quotes = False
+    pos, end = 0, len(text)
+    while True:
+        match = _QUOTED.match(text, pos)
+        if match:
+            row.append(match.group(1).replace('""', '"'))
+            row_has_quotes = True
+        else:
+            match = _UNQUOTED.match(text, pos)
+            raw = match.group(0).strip(_BLANKS)
+            if raw.startswith('"'):
+                raise BadRequest(f"malformed CSV in row {len(rows) + 1}: a quoted field is never closed")
+            row.append(raw)
+        pos = match.end()
+        if pos < end and text[pos] == ",":
+            pos += 1
+            continue
+        if pos < end and text[pos] not in "\r\n":
+            raise BadRequest(f"malformed CSV in row {len(rows) + 1}: {text[pos]!r} after a closing quote "
+                             '(a quote inside a field is written "")')
+        if row_has_quotes or row != [""]:
+            rows.append(row)
+        if pos >= end:
+            return rows
+        pos += 2 if text.startswith("\r\n", pos) else 1
+        if pos >= end:
+            return rows
+        row, row_has_quotes = [], False
+
+
+def parse_rows(text: str) -> list[list[str]]:
+    """CSV text → rows of field strings (blank lines skipped)."""
+    return _split_quoted(text) if '"' in text else _split_plain(text)
 
 
 def decode_text(text: str) -> np.ndarray:
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text), skipinitialspace=True, strict=True) if row]
-    except csv.Error as exc:
-        raise BadRequest(f"malformed CSV: {exc}") from None
+    rows = parse_rows(text)
     if not rows:
         raise BadRequest("the CSV body has no rows")
     return rows_to_array(rows)
 
 
-def format_cell(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, (bytes, bytearray)):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
+def _field(cell: Any) -> str:
+    if isinstance(cell, str):
+        if not cell or any(c in cell for c in ',"\r\n') or cell[0] in _BLANKS or cell[-1] in _BLANKS:
+            # Quote what our decoder would otherwise split, strip or skip.
+            return '"' + cell.replace('"', '""') + '"'
+        return cell
+    if cell is None:
+        return ""
+    if isinstance(cell, (list, dict)):
+        return _field(json.dumps(cell, separators=(",", ":")))
+    return repr(cell)  # int, float (shortest round-trip), bool
 
 
 def encode(data: Any) -> bytes:
-    array = np.asarray(data)
-    if array.ndim == 0:
-        array = array.reshape(1)
-    rows = [[cell] for cell in array.tolist()] if array.ndim == 1 else array.tolist()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        if isinstance(row, list) and any(isinstance(cell, list) for cell in row):
-            row = [format_cell(cell) if not isinstance(cell, list) else str(cell) for cell in row]
-        writer.writerow([format_cell(cell) for cell in (row if isinstance(row, list) else [row])])
-    return buffer.getvalue().encode("utf-8")
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and data.ndim in (1, 2) and data.size:
+        # Numbers only: nothing to quote, so skip the per-cell checks.
+        rows = to_builtin(data)
+        lines = map(repr, rows) if data.ndim == 1 else (",".join(map(repr, row)) for row in rows)
+        return ("\n".join(lines) + "\n").encode("ascii")
+    value = to_builtin(data)
+    if not isinstance(value, list):
+        if isinstance(value, dict):
+            raise TypeError("cannot write a mapping as CSV rows")
+        value = [value]
+    lines = []
+    for row in value:
+        cells = row if isinstance(row, list) else [row]
+        lines.append(",".join(map(_field, cells)))
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

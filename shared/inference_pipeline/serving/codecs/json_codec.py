@@ -1,4 +1,14 @@
-"""application/json and application/jsonlines, with SageMaker's built-in request shapes."""
+"""application/json and application/jsonlines, with SageMaker's built-in request shapes.
+
+Accepted documents: ``[[...], ...]`` (rows), ``[...]`` (one row of scalars), and objects
+``{"instances" | "inputs" | "data": [...]}`` whose items are rows, scalars (one-column
+rows), ``{"features": [...]}`` or ``{"data": {"features": {"values": [...]}}}`` (dense, or
+sparse with ``keys`` and ``shape``) — the forms SageMaker's built-in algorithms take.
+A top-level ``{"features": [...]}`` is one row. JSON Lines: each line is such a document.
+
+Encoding writes strict JSON: NaN and ±inf become ``null`` (Python's ``json`` would write
+``NaN``, which most JSON parsers reject; SageMaker documents no rule), compact separators.
+"""
 
 from __future__ import annotations
 
@@ -9,58 +19,65 @@ from typing import Any
 import numpy as np
 
 from inference_pipeline.serving.codecs.tabular import rows_to_array
+from inference_pipeline.serving.codecs.values import to_builtin
 from inference_pipeline.serving.errors import BadRequest
 
-EXPECTED = ('a list of rows ([[...], ...]), one row ([...]), or {"instances": [...]} with lists, '
-            '{"features": [...]} or {"data": {"features": {"values": [...]}}} items')
+EXPECTED = ('expected a list of rows ([[...], ...]), one row ([...]), or {"instances": [...]} whose '
+            'items are rows, {"features": [...]} or {"data": {"features": {"values": [...]}}}')
+_ROW_KEYS = ("instances", "inputs", "data")
+_SCALARS = (int, float, str, bool, type(None))
+
+
+def _sparse_row(features: dict[str, Any], where: str) -> list[Any]:
+    keys, values, shape = features["keys"], features["values"], features.get("shape")
+    if not (isinstance(shape, list) and shape and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise BadRequest(f"{where}: sparse features need a shape like [n]")
+    if not isinstance(keys, list) or len(keys) != len(values):
+        raise BadRequest(f"{where}: sparse features need as many keys as values")
+    size = math.prod(shape)
+    dense: list[Any] = [0.0] * size
+    for key, value in zip(keys, values):
+        if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < size:
+            raise BadRequest(f"{where}: key {key!r} is outside shape {shape}")
+        dense[key] = value
+    return dense
 
 
 def _instance_row(item: Any, where: str) -> list[Any]:
     if isinstance(item, list):
         return item
+    if isinstance(item, _SCALARS):
+        return [item]
     if isinstance(item, dict):
         if isinstance(item.get("features"), list):
             return item["features"]
         data = item.get("data")
         if isinstance(data, dict) and isinstance(data.get("features"), dict):
             features = data["features"]
-            values = features.get("values")
-            if not isinstance(values, list):
+            if not isinstance(features.get("values"), list):
                 raise BadRequest(f"{where}: data.features.values must be a list")
-            if "keys" in features:  # sparse: densify with the declared shape
-                shape = features.get("shape")
-                if not (isinstance(shape, list) and len(shape) == 1 and isinstance(shape[0], int)):
-                    raise BadRequest(f"{where}: sparse features need shape [n]")
-                dense = [0.0] * shape[0]
-                for key, value in zip(features["keys"], values, strict=True):
-                    if not isinstance(key, int) or not 0 <= key < shape[0]:
-                        raise BadRequest(f"{where}: key {key!r} is outside shape {shape[0]}")
-                    dense[key] = value
-                return dense
-            return values
-    if isinstance(item, (int, float, str)) or item is None:
-        return [item]
-    raise BadRequest(f"{where}: unexpected {type(item).__name__}; expected {EXPECTED}")
+            return _sparse_row(features, where) if "keys" in features else features["values"]
+        raise BadRequest(f"{where}: unexpected object with keys {sorted(item)}; {EXPECTED}")
+    raise BadRequest(f"{where}: unexpected {type(item).__name__}; {EXPECTED}")
 
 
 def rows_from_document(document: Any, where: str = "body") -> list[list[Any]]:
+    """One parsed JSON document → its rows; ``where`` prefixes error messages."""
     if isinstance(document, dict):
-        for key in ("instances", "inputs", "data"):
-            if key in document:
+        for key in _ROW_KEYS:
+            if key in document and not (key == "data" and isinstance(document[key], dict)):
                 items = document[key]
                 if not isinstance(items, list):
-                    raise BadRequest(f"{where}.{key} must be a list")
-                return [_instance_row(item, f"{where}.{key}[{i}]") for i, item in enumerate(items)]
-        if "features" in document or "data" in document:
-            return [_instance_row(document, where)]
-        raise BadRequest(f"{where}: unexpected object keys {sorted(document)}; expected {EXPECTED}")
+                    raise BadRequest(f"{where}: \"{key}\" must be a list; {EXPECTED}")
+                return [_instance_row(item, f"{where}: {key}[{i}]") for i, item in enumerate(items)]
+        return [_instance_row(document, where)]
     if isinstance(document, list):
         if not document:
             raise BadRequest(f"{where} is an empty list")
-        if all(isinstance(item, (int, float, str)) or item is None for item in document):
-            return [list(document)]
+        if all(isinstance(item, _SCALARS) for item in document):
+            return [document]
         return [_instance_row(item, f"{where}[{i}]") for i, item in enumerate(document)]
-    raise BadRequest(f"{where}: unexpected {type(document).__name__}; expected {EXPECTED}")
+    raise BadRequest(f"{where}: unexpected {type(document).__name__}; {EXPECTED}")
 
 
 def _loads(text: str, where: str) -> Any:
@@ -68,41 +85,41 @@ def _loads(text: str, where: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise BadRequest(f"{where} nests too deeply") from None
 
 
 def decode_json(text: str) -> np.ndarray:
-    return rows_to_array(rows_from_document(_loads(text, "body")))
+    rows = rows_from_document(_loads(text, "body"))
+    return rows_to_array(rows, [f"row {i}" for i in range(1, len(rows) + 1)])
 
 
 def decode_jsonlines(text: str) -> np.ndarray:
     rows: list[list[Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    names: list[str] = []
+    # Split on \n only: a JSON string may hold U+2028, which str.splitlines() would cut at.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        rows.extend(rows_from_document(_loads(line, f"line {number}"), f"line {number}"))
+        where = f"line {number}"
+        document = _loads(line, where)
+        found = rows_from_document(document, where)
+        rows.extend(found)
+        names.extend([where] if len(found) == 1 else [f"{where} row {i}" for i in range(1, len(found) + 1)])
     if not rows:
         raise BadRequest("the JSON Lines body has no records")
-    return rows_to_array(rows, unit="record")
+    return rows_to_array(rows, names)
 
 
-def _jsonable(value: Any) -> Any:
-    # Strict JSON has no NaN/Infinity: they become null (Python's json would write NaN).
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _as_list(data: Any) -> Any:
-    return np.asarray(data).tolist() if isinstance(data, (np.ndarray, np.generic)) else data
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
 
 
 def encode_json(data: Any) -> bytes:
-    return json.dumps(_jsonable(_as_list(data)), separators=(",", ":")).encode("utf-8")
+    return _dumps(to_builtin(data, nan_as_none=True)).encode("utf-8")
 
 
 def encode_jsonlines(data: Any) -> bytes:
-    value = _as_list(data)
+    value = to_builtin(data, nan_as_none=True)
     rows = value if isinstance(value, list) else [value]
-    return "".join(json.dumps(_jsonable(row), separators=(",", ":")) + "\n" for row in rows).encode("utf-8")
+    return "".join(_dumps(row) + "\n" for row in rows).encode("utf-8")

@@ -1,17 +1,29 @@
 """SageMaker's RecordIO-framed ``Record`` protobuf (``application/x-recordio-protobuf``).
 
-Framing (MXNet RecordIO): ``uint32 magic 0xced7230a``, ``uint32`` length (low 29 bits;
-the top 3 bits are a continuation flag, 0 for whole records), payload, zero padding to 4
-bytes — as ``sagemaker.amazon.common`` writes it. Payload: ``Record { map<string, Value>
-features = 1; map<string, Value> label = 2; ... }`` with ``Value`` holding a
-``Float32Tensor`` (2), ``Float64Tensor`` (3) or ``Int32Tensor`` (7), each ``{values = 1;
-keys = 2; shape = 3}`` (packed). Sparse tensors (keys + shape) are densified on decode.
+Framing (dmlc/MXNet RecordIO, as ``sagemaker.amazon.common`` writes it): ``uint32`` magic
+``0xced7230a``, ``uint32`` header (low 29 bits: length; top 3 bits: continuation flag, 0 for
+a whole record), payload, zero padding to a multiple of 4 bytes; both words little endian.
+dmlc's writer splits a payload wherever the magic word appears 4-byte aligned in it (flags
+1 start, 2 middle, 3 end; the magic is dropped at each cut): the reader joins such parts
+back. The writer, like the SDK's, always writes whole records.
+
+Payload (``record.proto`` in the SDK)::
+
+    Record  { map<string, Value> features = 1; map<string, Value> label = 2; ... }
+    Value   { oneof { Float32Tensor float32_tensor = 2; Float64Tensor float64_tensor = 3;
+                      Int32Tensor int32_tensor = 7; Bytes bytes = 9; } }
+    *Tensor { repeated <type> values = 1 [packed]; repeated uint64 keys = 2 [packed];
+              repeated uint64 shape = 3 [packed]; }
+
+A tensor with ``keys`` is sparse and needs ``shape``; it is densified on decode. Messages
+name records 1-based, like CSV rows.
 """
 
 from __future__ import annotations
 
+import math
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,157 +32,243 @@ from inference_pipeline.serving.codecs import protobuf_wire as wire
 from inference_pipeline.serving.errors import BadRequest
 
 MAGIC = 0xCED7230A
+_MAGIC_BYTES = struct.pack("<I", MAGIC)
 _HEADER = struct.Struct("<II")
-_LENGTH_MASK = (1 << 29) - 1
-_FLOAT32_TENSOR, _FLOAT64_TENSOR, _INT32_TENSOR = 2, 3, 7
+_LENGTH_BITS = 29
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+_WHOLE, _START, _MIDDLE, _END = 0, 1, 2, 3
+
+FLOAT32_TENSOR, FLOAT64_TENSOR, INT32_TENSOR, BYTES = 2, 3, 7, 9
+_TENSOR_KINDS = {FLOAT32_TENSOR: "float32", FLOAT64_TENSOR: "float64", INT32_TENSOR: "int32"}
+_FEATURES, _LABEL = 1, 2
+
+
+def _pad(length: int) -> int:
+    return (length + 3) & ~3
 
 
 def read_recordio(data: bytes) -> list[bytes]:
+    """The payloads of a RecordIO stream; BadRequest names the broken record (1-based)."""
     records: list[bytes] = []
-    pos = 0
-    while pos < len(data):
-        if pos + 8 > len(data):
-            raise BadRequest(f"record {len(records)}: truncated RecordIO header at byte {pos}")
+    parts: list[bytes] | None = None  # a multi-part record being joined
+    pos, end = 0, len(data)
+    while pos < end:
+        where = f"record {len(records) + 1}"
+        if end - pos < 8:
+            raise BadRequest(f"{where}: truncated RecordIO header at byte {pos} ({end - pos} bytes left)")
         magic, header = _HEADER.unpack_from(data, pos)
         if magic != MAGIC:
-            raise BadRequest(f"record {len(records)}: bad RecordIO magic {magic:#010x} at byte {pos}")
-        if header >> 29:
-            raise BadRequest(f"record {len(records)}: multi-part RecordIO records are not supported")
-        length = header & _LENGTH_MASK
+            raise BadRequest(f"{where}: bad RecordIO magic {magic:#010x} at byte {pos}; expected {MAGIC:#010x}")
+        flag, length = header >> _LENGTH_BITS, header & _LENGTH_MASK
         start = pos + 8
-        if start + length > len(data):
-            raise BadRequest(f"record {len(records)}: declares {length} bytes but only {len(data) - start} remain")
-        records.append(data[start:start + length])
-        pos = start + ((length + 3) & ~3)
+        if start + length > end:
+            raise BadRequest(f"{where}: truncated; the header at byte {pos} declares {length} bytes "
+                             f"but {end - start} remain")
+        payload = data[start:start + length]
+        pos = start + _pad(length)  # the last record's padding may be missing, as the SDK tolerates
+        if flag == _WHOLE and parts is None:
+            records.append(payload)
+        elif flag == _START and parts is None:
+            parts = [payload]
+        elif flag in (_MIDDLE, _END) and parts is not None:
+            parts.append(payload)
+            if flag == _END:
+                records.append(_MAGIC_BYTES.join(parts))
+                parts = None
+        else:
+            raise BadRequest(f"{where}: unexpected RecordIO continuation flag {flag} at byte {pos}")
+    if parts is not None:
+        raise BadRequest(f"record {len(records) + 1}: the body ends inside a multi-part record")
     return records
 
 
 def write_recordio(records: Iterable[bytes]) -> bytes:
+    """Frame payloads as whole RecordIO records (flag 0), zero-padded to 4 bytes."""
     out = bytearray()
     for record in records:
+        if len(record) > _LENGTH_MASK:
+            raise ValueError(f"a RecordIO record holds at most {_LENGTH_MASK} bytes, got {len(record)}")
         out += _HEADER.pack(MAGIC, len(record))
         out += record
-        out += b"\x00" * (((len(record) + 3) & ~3) - len(record))
+        out += bytes(_pad(len(record)) - len(record))
     return bytes(out)
+
+
+class TensorError(ValueError):
+    """A tensor whose values, keys and shape disagree."""
 
 
 @dataclass
 class Tensor:
+    """One ``*Tensor`` message; ``values`` as float64 whatever ``kind`` it was stored as."""
+
     values: np.ndarray
     keys: list[int] = field(default_factory=list)
     shape: list[int] = field(default_factory=list)
+    kind: str = "float32"
 
     def dense(self) -> np.ndarray:
+        """The tensor flattened to 1-D float64; sparse ones are densified with zeros."""
         if not self.keys:
-            return self.values.astype(np.float64)
-        size = self.shape[0] if self.shape else (max(self.keys) + 1)
+            if self.shape and math.prod(self.shape) != len(self.values):
+                raise TensorError(f"{len(self.values)} values do not fill shape {self.shape}")
+            return self.values
+        if not self.shape:
+            raise TensorError("a sparse tensor (with keys) needs a shape")
+        if len(self.keys) != len(self.values):
+            raise TensorError(f"{len(self.keys)} keys for {len(self.values)} values")
+        size = math.prod(self.shape)
+        keys = np.asarray(self.keys, dtype=np.uint64)
+        if keys.size and int(keys.max()) >= size:
+            raise TensorError(f"key {int(keys.max())} is outside shape {self.shape}")
         out = np.zeros(size, dtype=np.float64)
-        if max(self.keys) >= size:
-            raise BadRequest(f"sparse key {max(self.keys)} is outside shape {size}")
-        out[np.asarray(self.keys, dtype=np.int64)] = self.values
+        out[keys.astype(np.intp)] = self.values
         return out
 
 
-def _parse_tensor(payload: bytes, kind: int) -> Tensor:
-    values: list[float] = []
+def _varints(wire_type: int, value: int | bytes) -> list[int]:
+    if wire_type == wire.VARINT:
+        return [value]  # type: ignore[list-item]
+    if wire_type == wire.LENGTH:
+        return wire.unpack_varints(value)  # type: ignore[arg-type]
+    raise wire.WireError(f"wire type {wire_type} where varints belong")
+
+
+def _floats(wire_type: int, value: int | bytes, kind: int) -> np.ndarray:
+    dtype, fixed = ("<f4", wire.FIXED32) if kind == FLOAT32_TENSOR else ("<f8", wire.FIXED64)
+    if wire_type not in (wire.LENGTH, fixed) or not isinstance(value, bytes):
+        raise wire.WireError(f"wire type {wire_type} where {dtype[1:]}-byte floats belong")
+    if len(value) % int(dtype[2]):
+        raise wire.WireError(f"packed floats of {len(value)} bytes")
+    return np.frombuffer(value, dtype=dtype)
+
+
+def parse_tensor(payload: bytes, kind: int) -> Tensor:
+    chunks: list[np.ndarray] = []
     keys: list[int] = []
     shape: list[int] = []
     for number, wire_type, value in wire.iter_fields(payload):
         if number == 1:
-            if kind == _INT32_TENSOR:
-                raw = wire.unpack_varints(value) if wire_type == wire.LENGTH else [value]
-                values.extend(wire.signed32(v) for v in raw)  # type: ignore[arg-type]
+            if kind == INT32_TENSOR:
+                ints = [wire.signed32(v) for v in _varints(wire_type, value)]
+                chunks.append(np.asarray(ints, dtype=np.float64))
             else:
-                dtype = "<f4" if kind == _FLOAT32_TENSOR else "<f8"
-                values.extend(np.frombuffer(value, dtype=dtype).tolist())  # type: ignore[arg-type]
-        elif number in (2, 3):
-            target = keys if number == 2 else shape
-            target.extend(wire.unpack_varints(value) if wire_type == wire.LENGTH else [value])  # type: ignore[arg-type]
-    return Tensor(np.asarray(values, dtype=np.float64), keys, shape)
+                chunks.append(_floats(wire_type, value, kind))
+        elif number == 2:
+            keys.extend(_varints(wire_type, value))
+        elif number == 3:
+            shape.extend(_varints(wire_type, value))
+    values = np.concatenate(chunks).astype(np.float64) if chunks else np.zeros(0)
+    return Tensor(values, keys, shape, _TENSOR_KINDS[kind])
 
 
 def _parse_value(payload: bytes) -> Tensor | None:
-    for number, _wire_type, value in wire.iter_fields(payload):
-        if number in (_FLOAT32_TENSOR, _FLOAT64_TENSOR, _INT32_TENSOR):
-            return _parse_tensor(value, number)  # type: ignore[arg-type]
-    return None  # bytes values etc. are not features we can use
+    tensor = None
+    for number, wire_type, value in wire.iter_fields(payload):
+        if number in _TENSOR_KINDS:
+            if wire_type != wire.LENGTH:
+                raise wire.WireError(f"Value field {number} is not length-delimited")
+            tensor = parse_tensor(value, number)  # type: ignore[arg-type]
+        elif number == BYTES:
+            tensor = None  # oneof: the last field set wins; bytes are not numeric features
+    return tensor
 
 
 def parse_record(payload: bytes) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """(features, label) maps of one Record."""
-    maps: dict[int, dict[str, Tensor]] = {1: {}, 2: {}}
-    for number, _wire_type, entry in wire.iter_fields(payload):
+    """(features, label) of one Record; values that are not tensors are left out."""
+    maps: dict[int, dict[str, Tensor]] = {_FEATURES: {}, _LABEL: {}}
+    for number, wire_type, entry in wire.iter_fields(payload):
         if number not in maps:
-            continue
+            continue  # uid, metadata, configuration
+        if wire_type != wire.LENGTH:
+            raise wire.WireError(f"Record field {number} is not length-delimited")
         name, tensor = "", None
-        for entry_field, _t, value in wire.iter_fields(entry):  # type: ignore[arg-type]
+        for entry_field, entry_type, value in wire.iter_fields(entry):  # type: ignore[arg-type]
+            if entry_type != wire.LENGTH:
+                raise wire.WireError(f"map entry field {entry_field} is not length-delimited")
             if entry_field == 1:
                 name = value.decode("utf-8")  # type: ignore[union-attr]
             elif entry_field == 2:
                 tensor = _parse_value(value)  # type: ignore[arg-type]
         if tensor is not None:
             maps[number][name] = tensor
-    return maps[1], maps[2]
+    return maps[_FEATURES], maps[_LABEL]
+
+
+def _feature(features: Mapping[str, Tensor], feature_key: str) -> Tensor:
+    if feature_key in features:
+        return features[feature_key]
+    if len(features) == 1:
+        return next(iter(features.values()))
+    found = ", ".join(sorted(features)) or "none"
+    raise TensorError(f"no numeric feature tensor {feature_key!r} (features: {found})")
 
 
 def decode_records(data: bytes, feature_key: str = "values") -> np.ndarray:
-    """Dense 2-D features (one row per record) from a RecordIO-protobuf body."""
+    """Features as a dense 2-D float64 array, one row per record.
+
+    Takes ``features[feature_key]``, or the only feature when there is just one.
+    """
     rows = []
-    for index, record in enumerate(read_recordio(data)):
+    for index, record in enumerate(read_recordio(data), start=1):
         try:
-            features, _ = parse_record(record)
-        except wire.WireError as exc:
-            raise BadRequest(f"record {index}: malformed protobuf: {exc}") from None
-        tensor = features.get(feature_key) or (next(iter(features.values())) if len(features) == 1 else None)
-        if tensor is None:
-            raise BadRequest(f"record {index}: no '{feature_key}' feature tensor")
-        rows.append(tensor.dense())
+            rows.append(_feature(parse_record(record)[0], feature_key).dense())
+        except (wire.WireError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"record {index}: malformed Record protobuf: {exc}") from None
+        except TensorError as exc:
+            raise BadRequest(f"record {index}: {exc}") from None
     if not rows:
         raise BadRequest("the RecordIO body has no records")
     width = len(rows[0])
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows, start=1):
         if len(row) != width:
-            raise BadRequest(f"record {index} has {len(row)} features; expected {width} like record 0")
+            raise BadRequest(f"record {index} has {len(row)} features; expected {width} like record 1")
     return np.vstack(rows)
 
 
-def _float32_tensor(values: np.ndarray) -> bytes:
+def _float32_value(values: np.ndarray) -> bytes:
     flat = np.ascontiguousarray(values, dtype="<f4").ravel()
-    body = wire.length_delimited(1, flat.tobytes()) if flat.size else b""
-    return body
+    tensor = wire.length_delimited(1, flat.tobytes()) if flat.size else b""  # proto3-style: no empty packed field
+    return wire.length_delimited(FLOAT32_TENSOR, tensor)
 
 
-def _value(values: np.ndarray) -> bytes:
-    return wire.length_delimited(_FLOAT32_TENSOR, _float32_tensor(values))
-
-
-def _map_entry(field_number: int, name: str, values: np.ndarray) -> bytes:
-    entry = wire.length_delimited(1, name.encode("utf-8")) + wire.length_delimited(2, _value(values))
-    return wire.length_delimited(field_number, entry)
+def _map_entry(map_field: int, name: str, values: np.ndarray) -> bytes:
+    entry = wire.length_delimited(1, name.encode("utf-8")) + wire.length_delimited(2, _float32_value(values))
+    return wire.length_delimited(map_field, entry)
 
 
 def encode_dense(features: np.ndarray, labels: np.ndarray | None = None) -> bytes:
-    """One Record per row with features["values"] (float32), as ``write_numpy_to_dense_tensor``."""
+    """One Record per row with ``features["values"]`` (and ``label["values"]``) as float32.
+
+    As ``write_numpy_to_dense_tensor(buf, X.astype("float32"), y)``; the SDK picks the tensor
+    type from the dtype, but built-in algorithms read float32, so float32 it is. A 1-D array
+    is a column (one value per record), like 1-D CSV output.
+    """
     array = np.asarray(features, dtype=np.float64)
-    if array.ndim == 1:
-        array = array.reshape(-1, 1) if labels is None else array.reshape(1, -1)
+    if array.ndim < 2:
+        array = array.reshape(-1, 1)
     if array.ndim != 2:
-        raise ValueError(f"features must be 1-D or 2-D, got shape {array.shape}")
-    label_rows = None if labels is None else np.asarray(labels, dtype=np.float64).reshape(len(array), -1)
+        raise ValueError(f"RecordIO-protobuf rows need a 1-D or 2-D array, got shape {array.shape}")
+    label_rows = None
+    if labels is not None:
+        label_rows = np.asarray(labels, dtype=np.float64).reshape(len(array), -1)
     records = []
-    for i, row in enumerate(array):
-        record = _map_entry(1, "values", row)
+    for index, row in enumerate(array):
+        record = _map_entry(_FEATURES, "values", row)
         if label_rows is not None:
-            record += _map_entry(2, "values", label_rows[i])
+            record += _map_entry(_LABEL, "values", label_rows[index])
         records.append(record)
     return write_recordio(records)
 
 
-def encode_label_records(rows: list[dict[str, float | list[float]]]) -> bytes:
-    """One Record per row whose ``label`` map holds float32 tensors (built-in algorithm responses)."""
+def encode_label_records(rows: Iterable[Mapping[str, float | list[float]]]) -> bytes:
+    """One Record per row whose ``label`` map holds float32 tensors.
+
+    The response form of built-in algorithms, e.g. Linear Learner's
+    ``{"score": 0.4, "predicted_label": 1.0}`` per record.
+    """
     records = []
     for row in rows:
-        record = b"".join(_map_entry(2, name, np.atleast_1d(np.asarray(value, dtype=np.float64)))
-                          for name, value in row.items())
-        records.append(record)
+        records.append(b"".join(_map_entry(_LABEL, name, np.atleast_1d(np.asarray(value, dtype=np.float64)))
+                                for name, value in row.items()))
     return write_recordio(records)

@@ -1,4 +1,9 @@
-"""Rows of values → a 2-D numpy array: float64 when every cell is numeric, else object (str)."""
+"""Rows of cells → one 2-D array: float64 when every cell is numeric, else object.
+
+Numeric means a number, a bool, ``None``/empty text (→ NaN) or text that parses as a float.
+An object array keeps each cell as the request gave it (CSV: ``str``; JSON: ``str``, numbers,
+``None``), so scikit-learn ColumnTransformers with string columns receive what they were fit on.
+"""
 
 from __future__ import annotations
 
@@ -9,51 +14,66 @@ import numpy as np
 
 from inference_pipeline.serving.errors import BadRequest
 
+_SCALARS = (str, int, float, bool, type(None))
 
-def check_rectangular(rows: Sequence[Sequence[Any]], unit: str = "row") -> int:
-    """Column count shared by every row; BadRequest naming the first ragged row (1-based)."""
+
+def _name(names: Sequence[str] | None, index: int) -> str:
+    return names[index] if names is not None else f"row {index + 1}"
+
+
+def check_rectangular(rows: Sequence[Sequence[Any]], names: Sequence[str] | None = None) -> int:
+    """The column count every row shares; BadRequest names the first ragged row.
+
+    ``names`` labels each row in messages ("line 7"); the default is "row N" (1-based).
+    """
     if not rows:
         raise BadRequest("the request has no rows")
     width = len(rows[0])
-    for index, row in enumerate(rows, start=1):
-        if len(row) != width:
-            raise BadRequest(f"{unit} {index} has {len(row)} columns; expected {width} like {unit} 1")
     if width == 0:
-        raise BadRequest(f"{unit} 1 has no columns")
+        raise BadRequest(f"{_name(names, 0)} has no columns")
+    for index, row in enumerate(rows):
+        if len(row) != width:
+            raise BadRequest(f"{_name(names, index)} has {len(row)} columns; expected {width} like {_name(names, 0)}")
     return width
 
 
 def to_float(cell: Any) -> float | None:
-    """A number from a CSV/JSON cell, NaN for an empty one, None when it is not numeric."""
+    """The number in a cell (NaN for None or blank text), or None when it is not numeric."""
     if cell is None:
         return float("nan")
-    if isinstance(cell, bool):
-        return float(cell)
-    if isinstance(cell, (int, float)):
+    if isinstance(cell, (bool, int, float)):
         return float(cell)
     if isinstance(cell, str):
-        text = cell.strip()
-        if text == "":
+        if not cell.strip():
             return float("nan")
         try:
-            return float(text)
+            return float(cell)
         except ValueError:
             return None
     return None
 
 
-def rows_to_array(rows: Sequence[Sequence[Any]], unit: str = "row") -> np.ndarray:
-    check_rectangular(rows, unit)
+def _check_cells(rows: Sequence[Sequence[Any]], names: Sequence[str] | None) -> None:
+    for index, row in enumerate(rows):
+        for column, cell in enumerate(row, start=1):
+            if not isinstance(cell, _SCALARS):
+                raise BadRequest(f"{_name(names, index)} column {column} is a {type(cell).__name__}; "
+                                 "expected a number, a string or null")
+
+
+def rows_to_array(rows: Sequence[Sequence[Any]], names: Sequence[str] | None = None) -> np.ndarray:
+    width = check_rectangular(rows, names)
     try:
-        # The fast path: numpy parses numeric text itself.
-        return np.array(rows, dtype=np.float64)
+        # Fast path: numpy converts numbers, numeric text and None (→ NaN) itself.
+        array = np.array(rows, dtype=np.float64)
+        if array.ndim == 2:
+            return array
     except (ValueError, TypeError):
         pass
+    _check_cells(rows, names)
     numeric = [[to_float(cell) for cell in row] for row in rows]
     if all(value is not None for row in numeric for value in row):
-        return np.array(numeric, dtype=np.float64)
-    array = np.empty((len(rows), len(rows[0])), dtype=object)
-    for i, row in enumerate(rows):
-        for j, cell in enumerate(row):
-            array[i, j] = cell.strip() if isinstance(cell, str) else cell
+        return np.array(numeric, dtype=np.float64).reshape(len(rows), width)
+    array = np.empty((len(rows), width), dtype=object)
+    array[:] = rows
     return array
