@@ -109,10 +109,11 @@ class Tensor:
 
     def dense(self) -> np.ndarray:
         """The tensor flattened to 1-D float64; sparse ones are densified with zeros."""
-        if not self.keys:
+        if not self.keys and (len(self.values) or not self.shape):
             if self.shape and math.prod(self.shape) != len(self.values):
                 raise TensorError(f"{len(self.values)} values do not fill shape {self.shape}")
             return self.values
+        # Sparse (an all-zero sparse row has a shape but neither keys nor values).
         if not self.shape:
             raise TensorError("a sparse tensor (with keys) needs a shape")
         if len(self.keys) != len(self.values):
