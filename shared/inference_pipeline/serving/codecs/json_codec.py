@@ -90,8 +90,7 @@ def _loads(text: str, where: str) -> Any:
 
 
 def decode_json(text: str) -> np.ndarray:
-    rows = rows_from_document(_loads(text, "body"))
-    return rows_to_array(rows, [f"row {i}" for i in range(1, len(rows) + 1)])
+    return rows_to_array(rows_from_document(_loads(text, "body")))
 
 
 def decode_jsonlines(text: str) -> np.ndarray:
