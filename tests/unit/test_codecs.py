@@ -97,6 +97,7 @@ def test_csv_ragged_rows_name_row_and_counts(body, match):
 def test_csv_malformed_quotes_name_the_row():
     bad_request('a,b\nc,"open\n', CSV, "malformed CSV in row 2: a quoted field is never closed")
     bad_request('a,b\n"c"d,e\n', CSV, "malformed CSV in row 2: 'd' after a closing quote")
+    bad_request('x,y\n\n,\nab"c,d\n', CSV, "malformed CSV in row 3: a quote inside an unquoted field")
 
 
 def test_csv_without_rows():

@@ -21,9 +21,10 @@ from inference_pipeline.serving.errors import BadRequest
 
 _BLANKS = " \t"
 _NEWLINES = re.compile(r"\r\n|\n|\r")
-# A quoted field: optional blanks, "...", with "" as an escaped quote, optional blanks.
-_QUOTED = re.compile(r'[ \t]*"([^"]*(?:""[^"]*)*)"[ \t]*')
-_UNQUOTED = re.compile(r"[^,\r\n]*")
+# One field and the separator after it. Quoted: optional blanks, "...", with "" as an
+# escaped quote, optional blanks. Unquoted: anything but a separator or a quote (RFC 4180).
+_FIELD = re.compile(r'([ \t]*(?:"([^"]*(?:""[^"]*)*)"|([^,\r\n"]*))[ \t]*)(,|\r\n|\n|\r|\Z)')
+_QUOTED = re.compile(r'[ \t]*"[^"]*(?:""[^"]*)*"[ \t]*')
 
 
 def _split_plain(text: str) -> list[list[str]]:
@@ -34,37 +35,47 @@ def _split_plain(text: str) -> list[list[str]]:
     return [line.split(",") for line in lines]
 
 
+def _malformed(text: str) -> BadRequest:
+    """Find where the field pattern stops matching and say what is wrong there."""
+    pos = rows = 0
+    fields: list[str] = []
+    for match in _FIELD.finditer(text):
+        if match.start() != pos:
+            break
+        pos = match.end()
+        fields.append(match.group(1).strip(_BLANKS))
+        if match.group(4) != ",":
+            rows += fields != [""]  # the blank-line rule of _split_quoted
+            fields = []
+    where = f"malformed CSV in row {rows + 1}"
+    quoted = _QUOTED.match(text, pos)
+    if quoted:
+        return BadRequest(f"{where}: {text[quoted.end()]!r} after a closing quote (a quote inside a field is "
+                          'written "")')
+    if text[pos:].lstrip(_BLANKS).startswith('"'):
+        return BadRequest(f"{where}: a quoted field is never closed")
+    return BadRequest(f'{where}: a quote inside an unquoted field (quote the field and write the quote as "")')
+
+
 def _split_quoted(text: str) -> list[list[str]]:
     rows: list[list[str]] = []
     row: list[str] = []
     row_has_quotes = False
-    pos, end = 0, len(text)
-    while True:
-        match = _QUOTED.match(text, pos)
-        if match:
-            row.append(match.group(1).replace('""', '"'))
+    consumed = 0
+    for whole, quoted, plain, separator in _FIELD.findall(text):
+        consumed += len(whole) + len(separator)
+        if quoted or whole.lstrip(_BLANKS).startswith('"'):
+            row.append(quoted.replace('""', '"'))
             row_has_quotes = True
         else:
-            match = _UNQUOTED.match(text, pos)
-            raw = match.group(0).strip(_BLANKS)
-            if raw.startswith('"'):
-                raise BadRequest(f"malformed CSV in row {len(rows) + 1}: a quoted field is never closed")
-            row.append(raw)
-        pos = match.end()
-        if pos < end and text[pos] == ",":
-            pos += 1
-            continue
-        if pos < end and text[pos] not in "\r\n":
-            raise BadRequest(f"malformed CSV in row {len(rows) + 1}: {text[pos]!r} after a closing quote "
-                             '(a quote inside a field is written "")')
-        if row_has_quotes or row != [""]:
-            rows.append(row)
-        if pos >= end:
-            return rows
-        pos += 2 if text.startswith("\r\n", pos) else 1
-        if pos >= end:
-            return rows
-        row, row_has_quotes = [], False
+            row.append(plain.strip(_BLANKS))
+        if separator != ",":
+            if row_has_quotes or row != [""]:
+                rows.append(row)
+            row, row_has_quotes = [], False
+    if consumed != len(text):  # findall skipped text the pattern cannot read
+        raise _malformed(text)
+    return rows
 
 
 def parse_rows(text: str) -> list[list[str]]:
@@ -79,9 +90,14 @@ def decode_text(text: str) -> np.ndarray:
     return rows_to_array(rows)
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]|^[ \t]|[ \t]$|^$')
+
+
 def _field(cell: Any) -> str:
+    if type(cell) is float:
+        return repr(cell)
     if isinstance(cell, str):
-        if not cell or any(c in cell for c in ',"\r\n') or cell[0] in _BLANKS or cell[-1] in _BLANKS:
+        if _NEEDS_QUOTES.search(cell):
             # Quote what our decoder would otherwise split, strip or skip.
             return '"' + cell.replace('"', '""') + '"'
         return cell

@@ -61,6 +61,17 @@ def _check_cells(rows: Sequence[Sequence[Any]], names: Sequence[str] | None) -> 
                                  "expected a number, a string or null")
 
 
+def _numeric(rows: Sequence[Sequence[Any]]) -> list[list[float]] | None:
+    """Every cell as a float, or None as soon as one is not numeric."""
+    out = []
+    for row in rows:
+        values = [to_float(cell) for cell in row]
+        if None in values:
+            return None
+        out.append(values)  # type: ignore[arg-type]
+    return out
+
+
 def rows_to_array(rows: Sequence[Sequence[Any]], names: Sequence[str] | None = None) -> np.ndarray:
     width = check_rectangular(rows, names)
     try:
@@ -71,8 +82,8 @@ def rows_to_array(rows: Sequence[Sequence[Any]], names: Sequence[str] | None = N
     except (ValueError, TypeError):
         pass
     _check_cells(rows, names)
-    numeric = [[to_float(cell) for cell in row] for row in rows]
-    if all(value is not None for row in numeric for value in row):
+    numeric = _numeric(rows)
+    if numeric is not None:
         return np.array(numeric, dtype=np.float64).reshape(len(rows), width)
     array = np.empty((len(rows), width), dtype=object)
     array[:] = rows

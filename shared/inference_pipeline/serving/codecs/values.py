@@ -37,7 +37,15 @@ def _array(array: np.ndarray, nan_as_none: bool) -> Any:
     raise TypeError(f"cannot represent an array of dtype {array.dtype}")
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def _walk(value: Any, nan_as_none: bool) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:  # the common cells, without the checks below
+        return value
+    if kind is float:
+        return None if nan_as_none and not math.isfinite(value) else value
     if isinstance(value, (list, tuple)):
         return [_walk(item, nan_as_none) for item in value]
     if isinstance(value, dict):
