@@ -1,7 +1,8 @@
 """text/csv without a header (SageMaker's convention), RFC 4180 quoting.
 
 Decoding strips blanks around unquoted fields (``M, 0.44, 0.365`` is three clean cells) and
-keeps quoted fields verbatim; blank lines are skipped. A one-row body stays 2-D: AWS's
+keeps quoted fields verbatim; blank lines are skipped; a quote inside an unquoted field is a
+400 (RFC 4180) rather than kept literally as Python's ``csv`` would. A one-row body stays 2-D: AWS's
 decoder (``np.genfromtxt``) squeezes it to 1-D and turns text into NaN.
 Encoding writes one value per line for 1-D data, one row per line for 2-D, floats as
 ``repr`` (shortest round-trip; NaN as ``nan`` like SageMaker's ``np.savetxt``), ints as ints.
