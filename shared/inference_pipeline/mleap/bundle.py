@@ -146,7 +146,8 @@ class Bundle:
         self.root_dir = root_dir
         self.meta = meta
         self.root = root
-        self._inputs = required_inputs(root)
+        self._needed = needed_by(root)
+        self._inputs = list(self._needed)
         self.row_capable = bool(getattr(root, "row_capable", root.supports_row))
 
     @property
@@ -165,10 +166,9 @@ class Bundle:
             frame = LeapFrame.from_pandas(data)
         else:
             frame = LeapFrame.from_dict(data)
-        missing = [c for c in self._inputs if c not in frame]
-        if missing:
-            raise FrameError(f"input column(s) {', '.join(repr(c) for c in missing)} missing; "
-                             f"the bundle needs {', '.join(self.input_columns)}")
+        message = _missing_message(self._needed, frame)
+        if message:
+            raise FrameError(message)
         return self.root.transform(frame)
 
     def transform_row(self, row: dict[str, Any]) -> dict[str, Any] | None:
@@ -177,10 +177,9 @@ class Bundle:
         Uses the ops' numpy-free row path when every op has one (microseconds per row, like
         MLeap's RowTransformer); otherwise a one-row frame.
         """
-        missing = [c for c in self._inputs if c not in row]
-        if missing:
-            raise FrameError(f"input column(s) {', '.join(repr(c) for c in missing)} missing; "
-                             f"the bundle needs {', '.join(self._inputs)}")
+        message = _missing_message(self._needed, row)
+        if message:
+            raise FrameError(message)
         if self.row_capable:
             out = dict(row)
             return out if self.root.transform_row(out) else None
@@ -191,16 +190,22 @@ class Bundle:
 
 
 def required_inputs(op: Op) -> list[str]:
+    """Columns ``op`` needs from its caller (those no earlier op in a pipeline produces)."""
+    return list(needed_by(op))
+
+
+def needed_by(op: Op) -> dict[str, str]:
+    """Each caller-supplied column, mapped to the label of the first op that reads it."""
     children = getattr(op, "children", None)
     if children is None:
-        return list(op.input_columns)
-    needed: list[str] = []
+        return {column: op.label for column in op.input_columns}
+    needed: dict[str, str] = {}
     produced: set[str] = set()
     for child in children:
-        for column in required_inputs(child):
+        for column, label in needed_by(child).items():
             if column not in produced and column not in needed:
-                needed.append(column)
-        produced.update(child.output_columns if getattr(child, "children", None) is None else _produced(child))
+                needed[column] = label
+        produced |= _produced(child)
     return needed
 
 
@@ -212,6 +217,14 @@ def _produced(op: Op) -> set[str]:
     for child in children:
         out |= _produced(child)
     return out
+
+
+def _missing_message(needed: dict[str, str], present: Any) -> str | None:
+    missing = [column for column in needed if column not in present]
+    if not missing:
+        return None
+    details = "; ".join(f"{column!r} (needed by {needed[column]})" for column in missing)
+    return f"input column(s) missing: {details}; the bundle needs {', '.join(needed)}"
 
 
 def _bundle_root(path: Path, workdir: Path) -> Path:

@@ -5,8 +5,24 @@ built at LOAD time from the node's decoded attributes and shape, so a bad or uns
 bundle fails before any request; at request time ``transform(frame)`` adds the op's output
 columns to the frame (or filters its rows) in one vectorised pass.
 
+The interface (see ``Op``)::
+
+    @register_op("my_op")                      # the model.json "op" name(s)
+    class MyOp(Op):                            # or SingleColumnOp for input -> output ops
+        def __init__(self, name, attributes, shape: NodeShape, context: OpContext): ...
+        input_columns: list[str]               # defaults: the node.json port columns
+        output_columns: list[str]
+        def transform(self, frame: LeapFrame) -> LeapFrame: ...
+        supports_row = True                    # optional numpy-free single-row path:
+        def transform_row(self, row: dict) -> bool: ...
+
+``attributes`` are already decoded (``attributes.decode_attributes``; read them with the
+``get_*`` helpers, which map the Scala writer's ``{}`` to false/0/""). Raise ``ValueError``
+in ``__init__`` for a bad model (the loader names the node) and ``OpError`` in ``transform``
+for bad input. ``Op.from_model(attributes, node, bundle_dir)`` builds an op without a bundle.
+
 To add ops: write a module under ``mleap/ops/``, decorate the classes, and import the module
-in ``mleap/ops/__init__.py``.
+explicitly in ``mleap/ops/__init__.py`` (no try/except: a broken module must fail loudly).
 """
 
 from __future__ import annotations
@@ -76,6 +92,11 @@ class Op:
         self.shape = shape
         self.context = context
 
+    @classmethod
+    def from_model(cls, attributes: dict[str, Any], node: NodeShape, bundle_dir: Path, name: str = "") -> Op:
+        """Build from decoded attributes, the node's shape and its directory (tree files live there)."""
+        return cls(name or cls.op_name, attributes, node, OpContext(Path(bundle_dir), name))
+
     @property
     def label(self) -> str:
         return f"{self.op_name} {self.name!r}"
@@ -101,6 +122,18 @@ class Op:
         Returns False when the row is dropped (handleInvalid=skip).
         """
         raise NotImplementedError
+
+
+class SingleColumnOp(Op):
+    """An op reading one column (port ``input``, or ``input0``) and writing one (``output``)."""
+
+    def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
+        super().__init__(name, attributes, shape, context)
+        inputs, outputs = shape.indexed_inputs(), shape.indexed_outputs()
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise ValueError(f"node.json must have one input and one output port, has "
+                             f"{[p for p, _ in shape.inputs]} -> {[p for p, _ in shape.outputs]}")
+        self.input, self.output = inputs[0], outputs[0]
 
 
 _OPS: dict[str, type[Op]] = {}
