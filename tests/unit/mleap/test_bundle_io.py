@@ -12,7 +12,6 @@ import pytest
 
 from inference_pipeline.mleap import BundleError, FrameError, UnsupportedOpError, load_bundle, write_bundle
 from inference_pipeline.mleap.attributes import EMPTY, decode_attributes, decode_value
-from inference_pipeline.mleap.javafmt import java_double_str
 from tests.support.mleap_bundles import ABALONE_SCHEMA, abalone_pipeline, write
 
 ROW = {"sex": ["F", "M"], "length": [0.515, 1.0], "diameter": [0.425, 2.0], "height": [0.14, 3.0],
@@ -89,12 +88,3 @@ def test_attribute_encodings_current_and_legacy():
     matrix = decode_value("pc", {"type": "tensor", "double": [1, 2, 3, 4, 5, 6],
                                  "shape": {"dimensions": [{"size": 3}, {"size": 2}]}})
     np.testing.assert_array_equal(matrix, [[1, 4], [2, 5], [3, 6]])  # Spark matrices are column-major
-
-
-@pytest.mark.parametrize("value,text", [
-    (1.0, "1.0"), (0.2, "0.2"), (1e-5, "1.0E-5"), (1e7, "1.0E7"), (12345678.0, "1.2345678E7"),
-    (float("nan"), "NaN"), (float("inf"), "Infinity"), (-0.0, "-0.0"), (0.001, "0.001"),
-    (0.000999, "9.99E-4"), (9999999.0, "9999999.0"), (-2.5e20, "-2.5E20"), (100.0, "100.0"),
-])
-def test_java_double_to_string(value, text):
-    assert java_double_str(value) == text
