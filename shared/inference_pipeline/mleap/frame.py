@@ -2,8 +2,10 @@
 
 Column representations:
 
-* ``Scalar``: ``values`` is a 1-D numpy array — float64/int64/bool for numbers, object (str)
-  for strings — and ``nulls`` an optional bool mask (True = null). Numeric nulls hold NaN.
+* ``Scalar``: ``values`` is a 1-D numpy array — float64/int64/bool for numbers; for strings
+  an object array (None = null) or, when built from null-free Python strings, numpy's
+  fixed-width unicode array (cheaper to hash and compare) — and ``nulls`` an optional bool
+  mask (True = null). Numeric nulls hold NaN.
 * ``Vector`` (MLeap tensor / Spark vector) of fixed ``size``: either ``dense`` (n × size
   float64) or CSR (``indptr``, ``indices``, ``data``), so 2^18-wide hashed features stay small.
 * ``ListColumn``: a Python list of lists (token lists, string arrays).
@@ -197,7 +199,18 @@ class LeapFrame:
 
     @classmethod
     def from_pandas(cls, frame: Any) -> LeapFrame:
-        return cls.from_dict({str(name): frame[name].tolist() for name in frame.columns})
+        """Numeric/bool columns go through as arrays; others as objects with NaN/NA/None → null."""
+        import pandas as pd
+
+        columns: dict[str, Any] = {}
+        for name in frame.columns:
+            series = frame[name]
+            if series.dtype.kind in "biuf":
+                columns[str(name)] = series.to_numpy()
+            else:
+                missing = pd.isna(series).to_numpy()  # elementwise; list cells count as present
+                columns[str(name)] = [None if gone else value for value, gone in zip(series.tolist(), missing)]
+        return cls.from_dict(columns)
 
     def to_dict(self) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
