@@ -134,7 +134,8 @@ class StringIndexer(Op):
                     index = float(len(labels))
                 elif self.handle_invalid == "skip":
                     return False
-                raise _null_label() if key is None else _unseen_label(key)
+                else:
+                    raise _null_label() if key is None else _unseen_label(key)
             row[output] = index
         return True
 
