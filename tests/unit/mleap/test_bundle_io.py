@@ -88,3 +88,113 @@ def test_attribute_encodings_current_and_legacy():
     matrix = decode_value("pc", {"type": "tensor", "double": [1, 2, 3, 4, 5, 6],
                                  "shape": {"dimensions": [{"size": 3}, {"size": 2}]}})
     np.testing.assert_array_equal(matrix, [[1, 4], [2, 5], [3, 6]])  # Spark matrices are column-major
+
+
+# ----------------------------------------------------------------------------- layout details
+
+def _indexer(name: str, source: str, target: str):
+    from inference_pipeline.mleap import NodeSpec
+    from inference_pipeline.mleap.attributes import attr_list_string
+
+    return NodeSpec(name, "string_indexer", {"labels": attr_list_string(["a", "b"])},
+                    inputs=[("input", source)], outputs=[("output", target)])
+
+
+def test_nested_pipelines_run_in_list_order_and_need_only_external_inputs(tmp_path):
+    from inference_pipeline.mleap import NodeSpec
+    from inference_pipeline.mleap.attributes import attr_list_string
+
+    inner = NodeSpec("inner", "pipeline", children=[_indexer("first", "x", "x_idx")])
+    to_label = NodeSpec("back", "reverse_string_indexer", {"labels": attr_list_string(["A", "B"])},
+                        inputs=[("input", "x_idx")], outputs=[("output", "label")])
+    root = NodeSpec("outer", "pipeline", children=[inner, to_label, _indexer("second", "z", "z_idx")])
+    path = write_bundle(root, tmp_path / "nested")
+    assert (path / "root" / "inner.node" / "first.node" / "model.json").is_file()
+    bundle = load_bundle(path)
+    assert bundle.input_columns == ["x", "z"]
+    out = bundle.transform({"x": ["b", "a"], "z": ["a", "a"]}).to_dict()
+    assert out["label"] == ["B", "A"] and out["z_idx"] == [0.0, 0.0]
+    with pytest.raises(FrameError, match=r"'z' \(needed by string_indexer 'second'\)"):
+        bundle.transform({"x": ["a"]})
+
+
+def test_pipeline_children_come_from_the_nodes_list(tmp_path):
+    from inference_pipeline.mleap import NodeSpec
+
+    path = write_bundle(NodeSpec("p", "pipeline", children=[_indexer("only", "x", "y")]), tmp_path / "b")
+    stray = path / "root" / "stray.node"  # like the sample zip's unlisted vector_assembler dir
+    stray.mkdir()
+    (stray / "model.json").write_text('{"op": "no_such_op", "attributes": {}}')
+    assert load_bundle(path).transform({"x": ["b"]}).to_dict()["y"] == [1.0]
+    model = json.loads((path / "root" / "model.json").read_text())
+    model["attributes"]["nodes"]["string"].append("ghost")
+    (path / "root" / "model.json").write_text(json.dumps(model))
+    with pytest.raises(BundleError, match="pipeline 'p' lists node 'ghost'"):
+        load_bundle(path)
+
+
+def test_old_container_test_bundle_loads(tmp_path):
+    """The 0.10-era empty pipeline from the AWS container's tests (`{"string": [], "type": "list"}`)."""
+    (tmp_path / "root").mkdir(parents=True)
+    (tmp_path / "bundle.json").write_text(json.dumps({"uid": "x", "name": "PipelineModel_1", "format": "json",
+                                                      "version": "0.10.0-SNAPSHOT", "timestamp": "2018-01-01"}))
+    (tmp_path / "root" / "model.json").write_text(
+        '{"op":"pipeline","attributes":{"nodes":{"string":[],"type":"list"}}}')
+    (tmp_path / "root" / "node.json").write_text('{"name":"PipelineModel_1","shape":{"inputs":[],"outputs":[]}}')
+    bundle = load_bundle(tmp_path)
+    assert bundle.input_columns == [] and bundle.name == "PipelineModel_1"
+    assert bundle.transform({"a": [1.0]}).to_dict() == {"a": [1.0]}
+
+
+def test_written_files_match_mleaps_layout(tmp_path):
+    from inference_pipeline.mleap import NodeSpec
+
+    node = NodeSpec("tree_holder", "pipeline", children=[_indexer("si", "x", "y")],
+                    extra_files={"tree0/tree.json": b'{"type":"leaf","values":[1.0]}\n'})
+    path = write_bundle(node, tmp_path / "m.zip", archive="zip", name="my-model")
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        meta = json.loads(zf.read("bundle.json"))
+    assert {"bundle.json", "root/model.json", "root/node.json", "root/tree0/tree.json",
+            "root/si.node/model.json", "root/si.node/node.json"} <= names
+    assert meta["name"] == "my-model" and meta["format"] == "json" and set(meta) == {
+        "uid", "name", "format", "version", "timestamp"}
+    node_json = json.loads((write_bundle(node, tmp_path / "d") / "root" / "si.node" / "node.json").read_text())
+    assert node_json == {"name": "si", "shape": {"inputs": [{"port": "input", "name": "x"}],
+                                                 "outputs": [{"port": "output", "name": "y"}]}}
+
+
+def test_attribute_encoders_write_mleaps_json():
+    from inference_pipeline.mleap.attributes import (
+        DataShape,
+        attr_boolean,
+        attr_data_shape,
+        attr_double,
+        attr_list_data_shape,
+        attr_list_double,
+        attr_tensor_double,
+    )
+
+    assert attr_double(float("nan")) == {"double": None} and attr_boolean(False) == {"boolean": False}
+    assert attr_list_double([float("-inf"), 1.0]) == {"type": "list", "double": [None, 1.0]}
+    assert attr_tensor_double([1.0, 2.0]) == {"type": "tensor", "double": [1.0, 2.0],
+                                              "shape": {"dimensions": [{"size": 2, "name": ""}]}}
+    assert attr_data_shape("tensor", True, 3) == {"data_shape": {
+        "base": "tensor", "isNullable": True, "tensorShape": {"dimensions": [{"size": 3, "name": ""}]}}}
+    shapes = [DataShape("scalar", True), DataShape("tensor", False, 4)]
+    assert decode_value("s", attr_list_data_shape(shapes)) == shapes
+    matrix = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(decode_value("m", attr_tensor_double(matrix)), matrix)
+    for encoded in (attr_double(2.5), attr_boolean(True)):
+        assert decode_value("v", json.loads(json.dumps(encoded))) in (2.5, True)
+
+
+def test_op_from_model_builds_without_a_bundle():
+    from inference_pipeline.mleap import LeapFrame
+    from inference_pipeline.mleap.ops import NodeShape, op_class
+
+    cls = op_class("string_indexer")
+    op = cls.from_model(decode_attributes({"labels": {"type": "list", "string": ["p", "q"]}}),
+                        NodeShape((("input", "c"),), (("output", "i"),)), ".", name="si")
+    assert op.input_columns == ["c"] and op.output_columns == ["i"] and op.label == "string_indexer 'si'"
+    assert op.transform(LeapFrame.from_dict({"c": ["q"]})).to_dict()["i"] == [1.0]
