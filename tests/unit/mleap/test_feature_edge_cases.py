@@ -211,9 +211,9 @@ def test_min_max_scaler_nan_and_constant_features(tmp_path):
 def test_max_abs_scaler_sparse_and_nan(tmp_path):
     node = single("max_abs_scaler", {"maxAbs": attr_tensor_double([2.0, 4.0, 0.0])})
     frame = frame_of(tmp_path, node, LeapFrame({"x": sparse(3, [{1: -2.0, 2: 3.0}])}, 1))
-    assert frame.to_dict()["y"] == [[0.0, -0.5, 1.0]]
+    assert frame.to_dict()["y"] == [[0.0, -0.5, 3.0]] and not frame.columns["y"].is_dense
     out = run(tmp_path, node, {"x": np.array([[np.nan, -8.0, 0.5]])})["y"][0]
-    assert math.isnan(out[0]) and out[1:] == [-1.0, 0.5]
+    assert math.isnan(out[0]) and out[1:] == [-2.0, 0.5]
 
 
 # ----------------------------------------------------------------------------- imputer, bucketizer, binarizer

@@ -56,9 +56,10 @@ class MinMaxScaler(SingleColumnOp):
 
 @register_op("max_abs_scaler")
 class MaxAbsScaler(SingleColumnOp):
-    """x / maxAbs (maxAbs 0 counts as 1), clipped to [-1, 1] as MLeap's model does; NaN passes.
+    """x / maxAbs, a zero maxAbs counting as 1; sparse inputs stay sparse (Spark's MaxAbsScalerModel).
 
-    MLeap's sparse branch indexes maxAbs by non-zero position (a bug); we scale by feature index.
+    MLeap's own model also clips dense results to [-1, 1] (and its sparse branch indexes maxAbs
+    by non-zero position). We follow Spark, so inputs beyond the training range are not clipped.
     """
 
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
@@ -71,7 +72,6 @@ class MaxAbsScaler(SingleColumnOp):
     def transform(self, frame: LeapFrame) -> LeapFrame:
         vector = frame.vector(self.input, self.label)
         if vector.is_dense:
-            return frame.with_column(self.output, Vector.from_dense(np.clip(vector.to_dense() / self.divisor, -1, 1)))
+            return frame.with_column(self.output, Vector.from_dense(vector.to_dense() / self.divisor))
         indptr, indices, data = vector.csr()
-        scaled = np.clip(data / self.divisor[indices], -1, 1)
-        return frame.with_column(self.output, Vector.from_csr(vector.size, indptr, indices, scaled))
+        return frame.with_column(self.output, Vector.from_csr(vector.size, indptr, indices, data / self.divisor[indices]))
