@@ -65,6 +65,8 @@ def test_string_indexer_casts_values_like_spark(tmp_path):
     assert run(tmp_path, node, {"x": [1, 1]})["y"] == [0.0, 0.0]                  # ints: "1"
     assert run(tmp_path, node, {"x": [2.0, 1e-5]})["y"] == [1.0, 3.0]            # doubles: Java's toString
     assert run(tmp_path, node, {"x": [True]})["y"] == [2.0]                       # booleans: "true"
+    nan_label = single("string_indexer", {"labels": attr_list_string(["NaN"])})
+    assert run(tmp_path, nan_label, {"x": [float("nan")]})["y"] == [0.0]             # NaN is a value, not null
     with pytest.raises(OpError, match="Unseen label: 2. "):
         run(tmp_path, node, {"x": [2]})
 

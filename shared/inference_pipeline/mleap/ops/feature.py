@@ -28,7 +28,7 @@ def _spark_string(values: np.ndarray) -> list[Any]:
 
     out: list[Any] = []
     for value in values.tolist():
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if value is None:
             out.append(None)
         elif isinstance(value, bool):
             out.append("true" if value else "false")
