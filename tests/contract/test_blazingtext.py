@@ -124,3 +124,13 @@ def test_word2vec_vectors_and_zeros_for_unknown_words(vectors):
                                {"vector": [0.0] * 8, "word": "no-such-word"}]
     lines = post(server, '{"source": "guitar"}\n', "application/jsonlines").text.splitlines()
     assert json.loads(lines[0]) == {"vector": expected["guitar"], "word": "guitar"}
+
+
+def test_jsonlines_request_ignores_a_differing_accept_like_a_batch_job(model):
+    server, _ = model
+    response = requests.post(f"{server.url}/invocations", data='{"source": "rocket engine"}\n',
+                             headers={"Content-Type": "application/jsonlines", "Accept": "text/csv"}, timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/jsonlines")
+    json_request = requests.post(f"{server.url}/invocations", data='{"instances": ["rocket"]}',
+                                 headers={"Content-Type": "application/json", "Accept": "text/csv"}, timeout=10)
+    assert json_request.status_code == 406

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from inference_pipeline.runtimes.base import InferenceRequest, InferenceResponse, Runtime
-from inference_pipeline.serving.errors import BadRequest, ModelLoadError
-from inference_pipeline.serving.media import JSON, JSONLINES
+from inference_pipeline.serving.errors import BadRequest, ModelLoadError, UnsupportedAccept
+from inference_pipeline.serving.media import JSON, JSONLINES, negotiate
 
 MAX_K = 1000
 CLASSIFIER_FILES = ("model.bin", "model.ftz")
@@ -166,7 +166,9 @@ def _render(results: list[dict[str, Any]], media_type: str) -> InferenceResponse
 class BlazingTextRuntime(Runtime):
     name: ClassVar[str] = "blazingtext"
     content_types: ClassVar[tuple[str, ...] | None] = (JSON, JSONLINES)
-    accepts: ClassVar[tuple[str, ...] | None] = (JSON, JSONLINES)
+    # Negotiated in invoke: a JSON Lines request is answered in JSON Lines whatever the Accept
+    # says (BlazingText ignores a differing Accept there), e.g. a batch job's Accept text/csv.
+    accepts: ClassVar[tuple[str, ...] | None] = None
     default_accept: ClassVar[str] = JSON
 
     model: Classifier | WordVectors
@@ -191,7 +193,11 @@ class BlazingTextRuntime(Runtime):
             results = self.model.lookup(texts)
         else:
             results = self.model.predict(texts, k) if texts else []
-        return _render(results, request.accept.essence if request.accept else JSON)
+        default = (self.settings.default_accept if self.settings else None) or self.default_accept
+        accept = negotiate(request.accept_header, [JSON, JSONLINES], default)
+        if accept is None:
+            raise UnsupportedAccept(request.accept_header, (JSON, JSONLINES))
+        return _render(results, accept.essence)
 
     def _jsonlines(self, text: str) -> list[dict[str, Any]]:
         records = parse_source_lines(text)
