@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tarfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -25,28 +23,6 @@ FEATURES_SCHEMA = ('{"input":[{"type":"string","name":"buying"},{"type":"string"
 POSTPROCESS_SCHEMA = '{"input": [{"type": "double", "name": "label"}], "output": {"type": "string", "name": "cat"}}'
 
 
-def spark_session():
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    spark = (SparkSession.builder.master("local[1]").appName("car-evaluation")
-             .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "1")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
-def tar_dir(source: Path, dest: Path) -> Path:
-    """model.tar.gz with the directory's contents at the top, as SageMaker unpacks it."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(dest, "w:gz") as tf:
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                tf.add(path, arcname=path.relative_to(source).as_posix())
-    return dest
-
-
 def train(data: Path, work: Path, seed: int = 42) -> dict[str, Path]:
     import json
 
@@ -55,10 +31,11 @@ def train(data: Path, work: Path, seed: int = 42) -> dict[str, Path]:
     from pyspark.ml import Pipeline
     from pyspark.ml.feature import IndexToString, OneHotEncoder, StringIndexer, VectorAssembler
 
-    from inference_pipeline.mleap.export import export_pipeline
+    from inference_pipeline.mleap.export import export_pipeline, local_session
+    from inference_pipeline.pipeline.artifacts import package_model_dir
     from inference_pipeline.runtimes.versions import record_versions
 
-    spark = spark_session()
+    spark = local_session("car-evaluation")
     frame = spark.read.csv(str(data), header=False).toDF(*COLUMNS, "cat").dropna()
     label_model = StringIndexer(inputCol="cat", outputCol="label").fit(frame)
     labelled = label_model.transform(frame)
@@ -91,7 +68,7 @@ def train(data: Path, work: Path, seed: int = 42) -> dict[str, Path]:
     (xgb_dir / "xgboost-model").write_bytes((xgb_dir / "xgboost-model.json").read_bytes())
     (xgb_dir / "xgboost-model.json").unlink()
     record_versions(xgb_dir, ["xgboost-cpu"])
-    xgb_tar = tar_dir(xgb_dir, work / "xgboost" / "model.tar.gz")
+    xgb_tar = package_model_dir(xgb_dir, work / "xgboost" / "model.tar.gz")
     (work / "labels.txt").write_text("\n".join(label_model.labels) + "\n")
     # Host-side answers for every row, to compare the served pipeline with.
     all_rows = features_model.transform(labelled).select(*COLUMNS, "features").collect()

@@ -16,7 +16,7 @@ Deliberate choices:
   classes raise ``UnsupportedStageError``.
 """
 
-from .cli import export_command
+from .cli import export_command, local_session
 from .errors import ExportError, UnsupportedStageError
 from .exporter import ExportWarning, export_pipeline
 from .registry import supported_stages
@@ -30,6 +30,7 @@ __all__ = [
     "export_command",
     "export_pipeline",
     "infer_schema",
+    "local_session",
     "supported_stages",
     "validate_schema",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pyspark.ml import PipelineModel
@@ -14,15 +15,22 @@ from .schema import infer_schema
 ARCHIVES: tuple[Archive, ...] = ("tar.gz", "zip", "dir")
 
 
-def _spark() -> SparkSession:
+def local_session(app_name: str = "inference-pipeline") -> SparkSession:
+    """The active SparkSession, or a local one on the loopback interface (no UI, 1 core)."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    return (
-        SparkSession.builder.appName("inference-pipeline-export-mleap")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = (
+        SparkSession.builder.master("local[1]").appName(app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "1")
         .getOrCreate()
     )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def read_sample(spark: SparkSession, path: Path) -> DataFrame:
@@ -62,7 +70,7 @@ def export_command(
         raise ExportError("inferring the serving schema (schema output column) needs sample data")
     if not Path(pipeline_path).exists():
         raise ExportError(f"saved pipeline {pipeline_path} does not exist")
-    spark = _spark()
+    spark = local_session("inference-pipeline-export-mleap")
     model = PipelineModel.load(str(pipeline_path))
     dataset = read_sample(spark, Path(sample_data)) if sample_data is not None else None
     schema = infer_schema(model, dataset, schema_output) if schema_output and dataset is not None else None
