@@ -16,6 +16,8 @@ from pathlib import Path
 import requests
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from example_support import show_trace  # noqa: E402
 PAYLOAD = b"low,low,5more,more,big,high"  # the notebook's invoke_endpoint body (text/csv, no Accept)
 
 
@@ -27,14 +29,6 @@ def prepare(work: Path, data: Path | None) -> None:
     labelmap = work / "labelmap"
     labelmap.mkdir(exist_ok=True)
     shutil.copy(work / "labels.txt", labelmap / "labels.txt")
-
-
-def show_trace(url: str) -> None:
-    trace = requests.get(f"{url}/traces", timeout=10).json()[-1]
-    for hop in trace["hops"]:
-        print(f"  {hop['container']:<12} ← {hop['content_type']:<10} {hop['request_body']!r}")
-        print(f"  {'':<12} → {hop['response_content_type'] or '':<10} {hop['response_body']!r} "
-              f"({hop['millis']} ms)")
 
 
 def run(spec_name: str, work: Path, *, docker: bool, port: int, keep_up: bool) -> dict:
