@@ -83,7 +83,7 @@ def abalone_rows(n: int) -> bytes:
 
 
 CASES = [
-    Case("sklearn", sklearn_model, "text/csv", "text/csv", abalone_rows, {"SAGEMAKER_PROGRAM": "featurizer.py"}),
+    Case("sklearn", sklearn_model, "text/csv", "text/csv", abalone_rows, {"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}),
     Case("sparkml", sparkml_model, "text/csv", "text/csv", abalone_rows, {}),
     Case("xgboost", xgboost_model, "text/csv", "text/csv",
          lambda n: ("\n".join("0.1,0.2,0.3,0.4,0.5" for _ in range(n)) + "\n").encode(), {}),

@@ -48,7 +48,7 @@ def _invoke(url: str, accept: str) -> requests.Response:
 
 
 def test_serves_csv_and_json_as_root(image, model_dir):
-    with run_container(image, model_dir, env={"SAGEMAKER_PROGRAM": "featurizer.py"}) as container:
+    with run_container(image, model_dir, env={"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}) as container:
         csv_response = _invoke(container.url, "text/csv")
         assert csv_response.status_code == 200, csv_response.text
         values = np.loadtxt(io.StringIO(csv_response.text), delimiter=",", ndmin=2)
@@ -59,7 +59,7 @@ def test_serves_csv_and_json_as_root(image, model_dir):
 
 
 def test_runs_unprivileged_with_read_only_root(image, model_dir):
-    with run_container(image, model_dir, env={"SAGEMAKER_PROGRAM": "featurizer.py"}, user="65534:65534",
+    with run_container(image, model_dir, env={"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}, user="65534:65534",
                        read_only=True) as container:
         assert _invoke(container.url, "text/csv").status_code == 200
 
@@ -75,7 +75,7 @@ def test_failed_requirements_install_stops_the_container_with_one_clear_line(ima
     model = build_featurizer(tmp_path / "model")
     (model / "code" / "requirements.txt").write_text("inference-pipeline-no-such-package-xyz==0.0.1\n")
     proc = subprocess.run(["docker", "run", "--rm", "--network=host", "-v", f"{readable(model)}:/opt/ml/model:ro",
-                           "-e", "SAGEMAKER_PROGRAM=featurizer.py", image, "serve"],
+                           "-e", "SAGEMAKER_PROGRAM=sklearn_abalone_featurizer.py", image, "serve"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "requirements.txt failed" in proc.stderr

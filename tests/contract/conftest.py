@@ -15,7 +15,7 @@ def featurizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def featurizer_server(featurizer_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    with serve("sklearn", featurizer_dir, env={"SAGEMAKER_PROGRAM": "featurizer.py"},
+    with serve("sklearn", featurizer_dir, env={"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"},
                tmp_path=tmp_path_factory.mktemp("logs")) as server:
         yield server
 

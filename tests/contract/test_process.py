@@ -72,7 +72,7 @@ def test_transform_fn_with_input_fn_fails_load(tmp_path):
 def test_version_mismatch_logs_both_versions(tmp_path):
     model = build_featurizer(tmp_path / "model")
     (model / "training-versions.json").write_text('{"scikit-learn": "0.23.2", "python": "3.7.10"}')
-    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "featurizer.py"}, tmp_path=tmp_path) as server:
+    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}, tmp_path=tmp_path) as server:
         log = server.log()
     assert "trained with scikit-learn 0.23.2 but this image has scikit-learn" in log
 

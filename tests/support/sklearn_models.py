@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sklearn"
+FEATURIZER_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sklearn-linear-learner-abalone"
+FEATURIZER_SCRIPT = "sklearn_abalone_featurizer.py"
 FEATURES = ["sex", "length", "diameter", "height", "whole_weight", "shucked_weight",
             "viscera_weight", "shell_weight"]
 
@@ -33,31 +34,25 @@ def abalone_frame(rows: int = 300, seed: int = 0):
 
 
 def build_featurizer(model_dir: Path, *, with_script: bool = True) -> Path:
-    """ColumnTransformer(median-impute+scale numerics, constant-impute+one-hot sex), saved as
-    ``model.joblib`` with the AWS-style script in ``code/`` and the training versions."""
-    import joblib
-    from sklearn.compose import ColumnTransformer, make_column_selector
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    """The sklearn-linear-learner-abalone example's featurizer, trained by its own script as a
+    SageMaker training job runs it: ``model.joblib`` + ``code/`` + the training versions."""
+    import subprocess
+    import sys
 
     from inference_pipeline.runtimes.versions import record_versions
 
+    train_dir = model_dir.parent / f"{model_dir.name}-train"
+    train_dir.mkdir(parents=True, exist_ok=True)
     frame = abalone_frame()
-    preprocessor = ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-         make_column_selector(dtype_exclude="category")),
-        ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
-                              OneHotEncoder(handle_unknown="ignore")),
-         make_column_selector(dtype_include="category")),
-    ])
-    preprocessor.fit(frame)
+    frame["rings"] = 10.0
+    frame.to_csv(train_dir / "abalone.csv", header=False, index=False)
     model_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(preprocessor, model_dir / "model.joblib")
+    subprocess.run([sys.executable, str(FEATURIZER_EXAMPLE / FEATURIZER_SCRIPT), "--train", str(train_dir),
+                    "--model-dir", str(model_dir)], check=True, capture_output=True)
     record_versions(model_dir, ["scikit-learn", "numpy", "pandas"])
     if with_script:
         (model_dir / "code").mkdir(exist_ok=True)
-        shutil.copy(FIXTURES / "featurizer.py", model_dir / "code" / "featurizer.py")
+        shutil.copy(FEATURIZER_EXAMPLE / FEATURIZER_SCRIPT, model_dir / "code" / FEATURIZER_SCRIPT)
     return model_dir
 
 
