@@ -68,8 +68,12 @@ function "registry_cache_from" {
   result = REGISTRY == "" ? [] : ["type=registry,ref=${repo(name)}:buildcache"]
 }
 
+variable "IMAGES" {
+  default = ["sklearn", "sparkml", "postprocessing", "xgboost", "linear-learner", "blazingtext"]
+}
+
 group "default" {
-  targets = ["sklearn", "sparkml", "postprocessing", "xgboost", "linear-learner", "blazingtext"]
+  targets = IMAGES
 }
 
 # Feature processing and post-processing servers.
@@ -79,7 +83,7 @@ group "serving" {
 
 # What the test suite needs: every image, loaded into the local engine.
 group "ci" {
-  targets = ["sklearn", "sparkml", "postprocessing", "xgboost", "linear-learner", "blazingtext"]
+  targets = IMAGES
 }
 
 target "base" {
@@ -109,56 +113,14 @@ target "_common" {
   }
 }
 
-target "sklearn" {
+# One target per image, all alike; the image's name picks its Dockerfile, tags and cache.
+target "image" {
+  name       = item
+  matrix     = { item = IMAGES }
   inherits   = ["_common"]
-  dockerfile = "images/sklearn/Dockerfile"
-  tags       = image_tags("sklearn")
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline sklearn" }
-  cache-from = registry_cache_from("sklearn")
-  cache-to   = registry_cache("sklearn")
-}
-
-target "sparkml" {
-  inherits   = ["_common"]
-  dockerfile = "images/sparkml/Dockerfile"
-  tags       = image_tags("sparkml")
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline sparkml" }
-  cache-from = registry_cache_from("sparkml")
-  cache-to   = registry_cache("sparkml")
-}
-
-target "postprocessing" {
-  inherits   = ["_common"]
-  dockerfile = "images/postprocessing/Dockerfile"
-  tags       = image_tags("postprocessing")
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline postprocessing" }
-  cache-from = registry_cache_from("postprocessing")
-  cache-to   = registry_cache("postprocessing")
-}
-
-target "xgboost" {
-  inherits   = ["_common"]
-  dockerfile = "images/xgboost/Dockerfile"
-  tags       = image_tags("xgboost")
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline xgboost" }
-  cache-from = registry_cache_from("xgboost")
-  cache-to   = registry_cache("xgboost")
-}
-
-target "linear-learner" {
-  inherits   = ["_common"]
-  dockerfile = "images/linear-learner/Dockerfile"
-  tags       = image_tags("linear-learner")
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline linear-learner" }
-  cache-from = registry_cache_from("linear-learner")
-  cache-to   = registry_cache("linear-learner")
-}
-
-target "blazingtext" {
-  inherits   = ["_common"]
-  dockerfile = "images/blazingtext/Dockerfile"
-  tags       = image_tags("blazingtext")
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline blazingtext" }
-  cache-from = registry_cache_from("blazingtext")
-  cache-to   = registry_cache("blazingtext")
+  dockerfile = "images/${item}/Dockerfile"
+  tags       = image_tags(item)
+  labels     = { "org.opencontainers.image.title" = "inference-pipeline ${item}" }
+  cache-from = registry_cache_from(item)
+  cache-to   = registry_cache(item)
 }
