@@ -1,48 +1,85 @@
-"""Request parsing for the XGBoost image, as SageMaker's XGBoost container reads requests."""
+"""Request parsing for the XGBoost image, as SageMaker's XGBoost container reads requests.
+
+CSV: no header, no label column, delimiter sniffed from the first line, empty field → NaN.
+libsvm: ``[label] index:value ...``; absent entries stay missing (sparse); 1-based indices are
+shifted to 0-based when no index is 0. RecordIO-protobuf: dense tensors → rows, sparse ones
+(keys + shape) → a sparse matrix whose absent entries are missing, as AWS's reader does.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import numpy as np
 
 from inference_pipeline.serving.codecs import recordio
-from inference_pipeline.serving.errors import BadRequest, UnsupportedContentType
+from inference_pipeline.serving.errors import BadRequest, InferenceError
 from inference_pipeline.serving.media import MediaType
 
+# AWS's messages for request types its algorithm mode does not read (answered with 415).
+ACCEPTED = "'csv', 'libsvm', 'text/csv', 'text/libsvm', 'text/x-libsvm'"
 
-def parse_csv(text: str, media: MediaType) -> np.ndarray:
-    """No header, no label column; delimiter sniffed from the first line; empty field → NaN."""
+
+def unsupported(content_type: str) -> InferenceError:
+    return InferenceError(f"{content_type} is not an accepted ContentType: {ACCEPTED}.", status=415,
+                          code="UnsupportedMediaType")
+
+
+def check_csv_params(media: MediaType) -> None:
     label_size = media.params.get("label_size")
-    if label_size not in (None, "1"):
-        raise UnsupportedContentType(f"{media} (label_size must be 1)")
+    if label_size is not None and label_size.strip() != "1":
+        raise InferenceError(f"{media} is not an accepted csv ContentType. Optional parameter label_size "
+                             "must be equal to 1", status=415, code="UnsupportedMediaType")
+
+
+def sniff_delimiter(line: str) -> str:
+    """The first character that cannot belong to a number; whitespace only if nothing else."""
+    saw_space = False
+    for ch in line[:512]:
+        if ch.isalnum() or ch in ".+-_\"'":
+            continue
+        if ch in " \r":
+            saw_space = saw_space or ch == " "
+            continue
+        return ch
+    return " " if saw_space and len(line.split()) > 1 else ","
+
+
+def _split(text: str, lines: list[str], delimiter: str) -> list[list[str]]:
+    if delimiter == " ":
+        return [line.split() for line in lines]
+    if '"' in text:
+        return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    return [line.split(delimiter) for line in lines]
+
+
+def parse_csv(text: str) -> np.ndarray:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise BadRequest("the CSV body has no rows")
-    first = lines[0]
-    delimiter = next((ch for ch in first if not (ch.isalnum() or ch in ".-+eE \"'")), ",")
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    rows = _split(text, lines, sniff_delimiter(lines[0]))
     width = len(rows[0])
+    for number, row in enumerate(rows, start=1):
+        if len(row) != width:
+            raise BadRequest(f"CSV row {number} has {len(row)} columns; row 1 has {width}")
+    try:  # fast path: every cell a number
+        return np.array(rows, dtype=np.float64).astype(np.float32)
+    except ValueError:
+        pass
     out = np.empty((len(rows), width), dtype=np.float32)
     for i, row in enumerate(rows):
-        if len(row) != width:
-            raise BadRequest(f"row {i + 1} has {len(row)} columns; expected {width} like row 1")
         for j, cell in enumerate(row):
             cell = cell.strip()
-            if not cell:
-                out[i, j] = np.nan
-                continue
             try:
-                out[i, j] = float(cell)
+                out[i, j] = float(cell) if cell else np.nan
             except ValueError:
-                raise BadRequest(f"row {i + 1}, column {j + 1}: {cell!r} is not a number") from None
+                raise BadRequest(f"CSV row {i + 1}, column {j + 1}: {cell[:40]!r} is not a number") from None
     return out
 
 
-def parse_libsvm(text: str):  # -> scipy.sparse.csr_matrix
-    """``label idx:value ...`` lines (label optional and ignored); 1-based indices are shifted to
-    0-based when no index is 0, as SageMaker's container does."""
+def parse_libsvm(text: str) -> Any:  # scipy.sparse.csr_matrix
     from scipy.sparse import csr_matrix
 
     indptr, indices, values = [0], [], []
@@ -51,26 +88,77 @@ def parse_libsvm(text: str):  # -> scipy.sparse.csr_matrix
         if not parts:
             continue
         if ":" not in parts[0]:
-            parts = parts[1:]  # the label
+            parts = parts[1:]  # the label (or qid-less first token), ignored for inference
         for part in parts:
             key, sep, value = part.partition(":")
             try:
-                indices.append(int(key))
-                values.append(float(value) if sep else np.nan)
+                index, number_value = int(key), float(value)
             except ValueError:
-                raise BadRequest(f"line {number}: {part!r} is not index:value") from None
+                raise BadRequest(f"libsvm line {number}: {part[:40]!r} is not index:value") from None
+            if not sep:
+                raise BadRequest(f"libsvm line {number}: {part[:40]!r} is not index:value")
+            indices.append(index)
+            values.append(number_value)
         indptr.append(len(indices))
     if len(indptr) == 1:
         raise BadRequest("the libsvm body has no rows")
     index_array = np.asarray(indices, dtype=np.int64)
-    if len(index_array) and index_array.min() < 0:
+    if index_array.size and index_array.min() < 0:
         raise BadRequest("libsvm feature indices must not be negative")
-    if len(index_array) and index_array.min() >= 1:
+    if index_array.size and index_array.min() >= 1:
         index_array -= 1
-    width = int(index_array.max()) + 1 if len(index_array) else 0
+    width = int(index_array.max()) + 1 if index_array.size else 0
     return csr_matrix((np.asarray(values, dtype=np.float32), index_array, np.asarray(indptr)),
                       shape=(len(indptr) - 1, width))
 
 
-def parse_recordio(body: bytes) -> np.ndarray:
-    return recordio.decode_records(body).astype(np.float32)
+def _tensors(body: bytes) -> list[recordio.Tensor]:
+    tensors = []
+    for index, record in enumerate(recordio.read_recordio(body), start=1):
+        try:
+            features = recordio.parse_record(record)[0]
+        except ValueError as exc:  # wire errors, bad UTF-8 in a key
+            raise BadRequest(f"record {index}: malformed Record protobuf: {exc}") from None
+        tensor = features.get("values") or (next(iter(features.values())) if len(features) == 1 else None)
+        if tensor is None:
+            found = ", ".join(sorted(features)) or "none"
+            raise BadRequest(f"record {index}: no feature tensor 'values' (features: {found})")
+        tensors.append(tensor)
+    if not tensors:
+        raise BadRequest("the RecordIO body has no records")
+    return tensors
+
+
+def parse_recordio(body: bytes) -> Any:
+    tensors = _tensors(body)
+    if not any(t.keys for t in tensors):
+        try:
+            rows = [t.dense() for t in tensors]
+        except recordio.TensorError as exc:
+            raise BadRequest(str(exc)) from None
+        width = len(rows[0])
+        for number, row in enumerate(rows, start=1):
+            if len(row) != width:
+                raise BadRequest(f"record {number} has {len(row)} features; record 1 has {width}")
+        return np.vstack(rows).astype(np.float32)
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values, width = [0], [], [], 0
+    for number, tensor in enumerate(tensors, start=1):
+        if tensor.keys:
+            if not tensor.shape or len(tensor.keys) != len(tensor.values):
+                raise BadRequest(f"record {number}: a sparse tensor needs a shape and one key per value")
+            indices.extend(tensor.keys)
+            values.extend(tensor.values.tolist())
+            width = max(width, int(tensor.shape[-1]))
+        else:
+            dense = tensor.values
+            indices.extend(range(len(dense)))
+            values.extend(dense.tolist())
+            width = max(width, len(dense), int(tensor.shape[-1]) if tensor.shape else 0)
+        indptr.append(len(indices))
+    index_array = np.asarray(indices, dtype=np.int64)
+    if index_array.size and int(index_array.max()) >= width:
+        raise BadRequest(f"sparse key {int(index_array.max())} is outside the shape [{width}]")
+    return csr_matrix((np.asarray(values, dtype=np.float32), index_array, np.asarray(indptr)),
+                      shape=(len(tensors), width))
