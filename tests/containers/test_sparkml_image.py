@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import zipfile
+from pathlib import Path
 
 import pytest
 import requests
 
+from inference_pipeline.mleap import load_bundle
 from tests.support.docker import require_image, run_container
 from tests.support.mleap_bundles import ABALONE_SCHEMA, abalone_pipeline, index_to_string, write
 
@@ -35,6 +38,30 @@ def test_serves_abalone_bundle_from_a_tarball_layout(image, tmp_path):
         lines = requests.post(f"{c.url}/invocations", data=ROW, timeout=10,
                               headers={"Content-Type": "text/csv", "Accept": "application/jsonlines"})
         assert lines.text.startswith('{"features":[0.0,0.0,0.515')
+
+
+def test_serves_mleap_projects_own_airbnb_sample(image, tmp_path):
+    """A bundle MLeap itself wrote (0.x attribute encoding), unzipped as SageMaker unpacks a tarball."""
+    samples = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mleap-samples"
+    if not (samples / "airbnb.model.lr.zip").is_file():
+        pytest.skip(f"MLeap sample data not found in {samples} (shared data folder beside the repo)")
+    model = tmp_path / "model"
+    with zipfile.ZipFile(samples / "airbnb.model.lr.zip") as archive:
+        archive.extractall(model)
+    frame = json.loads((samples / "frame.airbnb.json").read_text())
+    schema = {"input": frame["schema"]["fields"], "output": {"name": "price_prediction", "type": "double"}}
+    columns = [field["name"] for field in frame["schema"]["fields"]]
+    expected = load_bundle(model).transform({c: [v] for c, v in zip(columns, frame["rows"][0], strict=True)})
+    price = float(expected.to_dict()["price_prediction"][0])
+    with run_container(image, model, env={"SAGEMAKER_SPARKML_SCHEMA": json.dumps(schema)}) as c:
+        csv = ",".join(str(v) for v in frame["rows"][0])
+        response = requests.post(f"{c.url}/invocations", data=csv, headers={"Content-Type": "text/csv"}, timeout=10)
+        assert response.status_code == 200, response.text
+        assert float(response.text) == price
+        as_json = requests.post(f"{c.url}/invocations", json={"data": frame["rows"][0]}, timeout=10,
+                                headers={"Accept": "application/jsonlines"})
+        assert as_json.status_code == 200, as_json.text
+        assert float(as_json.text) == price  # a basic (non-vector) output comes back bare, as AWS's
 
 
 def test_first_ping_within_two_seconds(image, tmp_path):
