@@ -70,8 +70,15 @@ def main() -> None:
     work = HERE / "work"  # pipeline*.yaml point at the artifacts in here
     if not args.skip_train:
         prepare(work, args.data)
+    if args.keep_up:  # the pipeline an earlier --keep-up run left serving would hold the port
+        from inference_pipeline.pipeline.local import LocalPipeline
+        from inference_pipeline.pipeline.spec import load_spec
+
+        LocalPipeline(load_spec(HERE / "pipeline.yaml"), port=args.port).down()
     results = {}
-    for spec in ("pipeline.yaml", "pipeline.postprocessing.yaml"):
+    # The pipeline --keep-up leaves serving (the notebook's, IndexToString last) runs last, so the
+    # label-map variant never competes with it for the port.
+    for spec in ("pipeline.postprocessing.yaml", "pipeline.yaml"):
         print(f"\n== {spec}")
         results[spec] = run(spec, work, docker=not args.no_docker, port=args.port,
                             keep_up=args.keep_up and spec == "pipeline.yaml")

@@ -142,3 +142,36 @@ def test_killed_container_in_compose_is_named_then_recovers(tmp_path):
         assert again.status_code == 200
     finally:
         pipeline.down()
+
+
+def test_port_in_use_is_refused_before_anything_starts(tmp_path):
+    import socket
+
+    spec = load_spec(write_spec(tmp_path))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=port, docker=False)
+        with pytest.raises(SimulatorError, match=f"port {port} on 127.0.0.1 is already in use"):
+            pipeline.up(timeout=30)
+    assert not (tmp_path / "state" / "state.json").exists()  # nothing was started, nothing to stop
+
+
+def test_two_pipelines_side_by_side(tmp_path):
+    """A pipeline left up keeps its port; a second one on another port works beside it."""
+    spec = load_spec(write_spec(tmp_path))
+    first = LocalPipeline(spec, state_dir=tmp_path / "one", port=free_port(), docker=False)
+    state = first.up(timeout=120)
+    try:
+        second = LocalPipeline(spec, state_dir=tmp_path / "two", port=free_port(), docker=False)
+        other = second.up(timeout=120)
+        try:
+            body = {"data": "a,b", "headers": {"Content-Type": "text/csv"}, "timeout": 30}
+            assert requests.post(f"{state.url}/invocations", **body).content == \
+                requests.post(f"{other.url}/invocations", **body).content
+        finally:
+            second.down()
+        assert requests.get(f"{state.url}/ping", timeout=5).status_code == 200  # untouched by the other's down
+    finally:
+        first.down()

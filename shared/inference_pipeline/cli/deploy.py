@@ -86,11 +86,12 @@ def _parse_model_data(values: list[str]) -> dict[str, str]:
 def _print_compose(spec_path: Path) -> None:
     import yaml
 
-    from inference_pipeline.pipeline.local import default_state_dir, plan_containers, render_compose
+    from inference_pipeline.pipeline.local import LocalPipeline, plan_containers, render_compose
 
     spec = load_spec(spec_path)
-    cache = default_state_dir(spec.name).parent.parent / "cache"
-    compose = render_compose(plan_containers(spec, cache_dir=cache), f"ip-{spec.name}".lower())
+    pipeline = LocalPipeline(spec)  # the project and cache `up` would use
+    compose = render_compose(plan_containers(spec, cache_dir=pipeline.state_dir.parent.parent / "cache"),
+                             pipeline.project)
     typer.echo(yaml.safe_dump(compose, sort_keys=False), nl=False)
 
 

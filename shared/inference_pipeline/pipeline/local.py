@@ -9,10 +9,12 @@ State (ports, pids, compose project) lives in a state directory so ``down``/``lo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -105,11 +107,20 @@ def local_image(image: Any, tag: str = "latest") -> tuple[str, str | None]:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind((LOCALHOST, 0))
         return int(sock.getsockname()[1])
+
+
+def _port_in_use(port: int) -> bool:
+    """True when something listens on LOCALHOST:port (SO_REUSEADDR as gunicorn, so TIME_WAIT is no reason)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOCALHOST, port))
+        except OSError:
+            return True
+    return False
 
 
 def _download_s3(uri: str, cache_dir: Path) -> Path:
@@ -183,6 +194,11 @@ def _spawn(args: list[str], log_path: Path, env: dict[str, str]) -> int:
 def _alive(pid: int | None) -> bool:
     if not pid:
         return False
+    try:  # a child of ours that exited is a zombie until reaped, and a zombie answers kill(0)
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child (started by an earlier command): kill(0) is the only probe
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -243,12 +259,18 @@ class LocalPipeline:
 
     @property
     def project(self) -> str:
-        return f"ip-{self.spec.name}".lower()[:60]
+        """The compose project: one per state directory, so the same spec can run twice at once (a
+        pipeline left up and a local transform of it) without one replacing the other's containers."""
+        digest = hashlib.sha256(str(self.state_dir.resolve()).encode()).hexdigest()[:8]
+        return f"ip-{self.spec.name[:50]}-{digest}".lower()
 
     def up(self, *, timeout: float = 240, on_status: Callable[[str], None] | None = None) -> SimulatorState:
         say = on_status or (lambda _msg: None)
         if (self.state_dir / "state.json").is_file():
             self.down()
+        if _port_in_use(self.port):  # before starting containers: the front door could not bind later
+            raise SimulatorError(f"port {self.port} on {LOCALHOST} is already in use (another pipeline left up? "
+                                 "stop it with `inference-pipeline down SPEC`), or choose another with --port")
         containers = plan_containers(self.spec, cache_dir=self.state_dir.parent.parent / "cache",
                                      image_tag=self.image_tag, extra_env=self.extra_env)
         state = SimulatorState(self.spec.name, "docker" if self.docker else "process", self.project, self.port,
@@ -266,7 +288,11 @@ class LocalPipeline:
                                          "--host", LOCALHOST, "--port", str(self.port), *hops],
                                         self.state_dir / "frontdoor.log", dict(os.environ))
             state.save(self.state_dir)
-            wait_healthy(state.url, 30, what="the front door", alive=lambda: _alive(state.frontdoor_pid))
+            try:
+                wait_healthy(state.url, 30, what="the front door", alive=lambda: _alive(state.frontdoor_pid))
+            except SimulatorError as exc:
+                log = (self.state_dir / "frontdoor.log").read_text(errors="replace").strip().splitlines()
+                raise SimulatorError(f"{exc}; last lines of its log:\n    " + "\n    ".join(log[-5:])) from None
         except BaseException:
             self.down()
             raise
