@@ -175,3 +175,31 @@ def test_two_pipelines_side_by_side(tmp_path):
         assert requests.get(f"{state.url}/ping", timeout=5).status_code == 200  # untouched by the other's down
     finally:
         first.down()
+
+
+def test_container_ports_avoid_the_front_door_and_each_other(tmp_path, monkeypatch):
+    """The kernel may hand back a port twice or the front door's neighbour; planning skips those."""
+    import inference_pipeline.pipeline.local as local
+
+    handed_out = iter([5001, 5001, 5002, 5003])  # 5001 is the front door's, then a repeat
+
+    class ScriptedSocket:
+        def __init__(self, *args):
+            self.port = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def bind(self, address):
+            self.port = next(handed_out)
+
+        def getsockname(self):
+            return ("127.0.0.1", self.port)
+
+    spec = load_spec(write_spec(tmp_path))
+    monkeypatch.setattr(local.socket, "socket", ScriptedSocket)
+    containers = plan_containers(spec, cache_dir=tmp_path / "cache", reserved={5001})
+    assert [c.port for c in containers] == [5002, 5003]

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,10 +106,14 @@ def local_image(image: Any, tag: str = "latest") -> tuple[str, str | None]:
     return uri, runtime
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOCALHOST, 0))
-        return int(sock.getsockname()[1])
+def _free_port(avoid: set[int]) -> int:
+    """A port free now and not in ``avoid`` (the kernel often hands out a just-freed port's neighbour)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind((LOCALHOST, 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port
 
 
 def _port_in_use(port: int) -> bool:
@@ -135,16 +139,19 @@ def _download_s3(uri: str, cache_dir: Path) -> Path:
 
 
 def plan_containers(spec: PipelineSpec, *, cache_dir: Path, image_tag: str = "latest",
-                    extra_env: dict[str, str] | None = None) -> list[LocalContainer]:
-    """Resolve images, extract artifacts (safely, content-addressed) and assign ports."""
-    planned = []
+                    extra_env: dict[str, str] | None = None, reserved: Iterable[int] = ()) -> list[LocalContainer]:
+    """Resolve images, extract artifacts (safely, content-addressed) and assign ports, distinct from
+    each other and from ``reserved`` (the front door's)."""
+    planned: list[LocalContainer] = []
+    taken = set(reserved)
     for container in spec.containers:
         image, runtime = local_image(container.image, image_tag)
         model_dir = None
         if container.model is not None:
             source = _download_s3(container.model.uri, cache_dir) if container.model.is_s3 else container.model.path
             model_dir = str(model_dir_for(source, cache_dir / "artifacts"))
-        port = _free_port()
+        port = _free_port(taken)
+        taken.add(port)
         env = {**container.environment, **(extra_env or {}),
                "SAGEMAKER_BIND_TO_PORT": str(port), "INFERENCE_PIPELINE_BIND_HOST": LOCALHOST}
         planned.append(LocalContainer(container.name, image, runtime, model_dir, port, env))
@@ -272,7 +279,7 @@ class LocalPipeline:
             raise SimulatorError(f"port {self.port} on {LOCALHOST} is already in use (another pipeline left up? "
                                  "stop it with `inference-pipeline down SPEC`), or choose another with --port")
         containers = plan_containers(self.spec, cache_dir=self.state_dir.parent.parent / "cache",
-                                     image_tag=self.image_tag, extra_env=self.extra_env)
+                                     image_tag=self.image_tag, extra_env=self.extra_env, reserved={self.port})
         state = SimulatorState(self.spec.name, "docker" if self.docker else "process", self.project, self.port,
                                containers)
         self.state_dir.mkdir(parents=True, exist_ok=True)
