@@ -129,6 +129,8 @@ def test_killed_container_in_compose_is_named_then_recovers(tmp_path):
                                         text=True).split()
         assert len(names) == 1
         subprocess.run(["docker", "kill", names[0]], check=True, capture_output=True)
+        # docker kill returns once the signal is sent; the old process may answer for a moment more
+        subprocess.run(["docker", "wait", names[0]], check=True, capture_output=True, timeout=30)
         started = time.monotonic()
         response = requests.post(f"{state.url}/invocations", data="a", headers={"Content-Type": "text/csv"},
                                  timeout=30)
