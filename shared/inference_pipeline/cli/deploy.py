@@ -90,8 +90,7 @@ def _print_compose(spec_path: Path) -> None:
 
     spec = load_spec(spec_path)
     pipeline = LocalPipeline(spec)  # the project and cache `up` would use
-    compose = render_compose(plan_containers(spec, cache_dir=pipeline.state_dir.parent.parent / "cache"),
-                             pipeline.project)
+    compose = render_compose(plan_containers(spec, cache_dir=pipeline.cache_dir), pipeline.project)
     typer.echo(yaml.safe_dump(compose, sort_keys=False), nl=False)
 
 

@@ -224,12 +224,7 @@ def _stop(pid: int | None, timeout: float = 30) -> None:
     except ProcessLookupError:
         return
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
-        try:  # reap it if it is our child, so it does not linger as a zombie
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return
-        except ChildProcessError:
-            pass
+    while time.monotonic() < deadline and _alive(pid):  # _alive reaps our own children
         time.sleep(0.1)
     if _alive(pid):
         os.killpg(pid, signal.SIGKILL)
@@ -265,6 +260,11 @@ class LocalPipeline:
         self.extra_env = extra_env or {}
 
     @property
+    def cache_dir(self) -> Path:
+        """Extracted artifacts, shared by every pipeline under the same state root."""
+        return self.state_dir.parent.parent / "cache"
+
+    @property
     def project(self) -> str:
         """The compose project: one per state directory, so the same spec can run twice at once (a
         pipeline left up and a local transform of it) without one replacing the other's containers."""
@@ -278,7 +278,7 @@ class LocalPipeline:
         if _port_in_use(self.port):  # before starting containers: the front door could not bind later
             raise SimulatorError(f"port {self.port} on {LOCALHOST} is already in use (another pipeline left up? "
                                  "stop it with `inference-pipeline down SPEC`), or choose another with --port")
-        containers = plan_containers(self.spec, cache_dir=self.state_dir.parent.parent / "cache",
+        containers = plan_containers(self.spec, cache_dir=self.cache_dir,
                                      image_tag=self.image_tag, extra_env=self.extra_env, reserved={self.port})
         state = SimulatorState(self.spec.name, "docker" if self.docker else "process", self.project, self.port,
                                containers)
