@@ -5,10 +5,18 @@ tensor (``{"type": "tensor", "double": [...], "shape": {"dimensions": [...]}}``)
 accept the Scala writer's omissions: a zero/false/empty scalar is written as ``{}`` and an empty
 list drops its array key; NaN and ±Infinity are written as ``null``. Decoded values are plain
 Python/numpy; ``EMPTY`` stands for ``{}`` and the ``get_*`` helpers turn it into the right zero.
+
+Writing ±Infinity: spray-json (MLeap's JSON library) rejects ``Infinity`` tokens and reads ``null``
+as NaN, but it parses every number into a BigDecimal and ``BigDecimal.doubleValue`` overflows to
+±Infinity. So a scalar ±inf double is written as the literal ``±1.0E309`` (``attr_double``), which
+both MLeap and Python's ``json`` read back as ±inf. Lists and tensors keep ``null`` for ±inf, as
+MLeap's own writer does (Bucketizer's reader restores infinite split ends from it). Serialize
+attribute dicts with ``dumps_json`` so the literal survives.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +151,39 @@ def require(attrs: dict[str, Any], key: str, op: str) -> Any:
 # ----------------------------------------------------------------------------- writing
 
 
+@dataclass(frozen=True)
+class JsonLiteral:
+    """A number written verbatim by ``dumps_json`` (``json`` cannot emit ±1.0E309 itself)."""
+
+    text: str
+
+
+POSITIVE_INFINITY = JsonLiteral("1.0E309")  # > Double.MAX_VALUE: the JVM and Python read +inf
+NEGATIVE_INFINITY = JsonLiteral("-1.0E309")
+_LITERAL_MARK = "\u0000mleap-literal:"
+
+
+def _literal_placeholder(value: Any) -> str:
+    if isinstance(value, JsonLiteral):
+        return _LITERAL_MARK + value.text
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dumps_json(document: Any, *, indent: int | None = 2) -> str:
+    """``json.dumps`` that writes ``JsonLiteral`` values verbatim and refuses NaN/Infinity tokens."""
+    text = json.dumps(document, indent=indent, default=_literal_placeholder, allow_nan=False)
+    # The placeholder is a JSON string starting with an escaped NUL + tag; plain user text never has it.
+    opening = '"' + json.dumps(_LITERAL_MARK)[1:-1]
+    if opening not in text:
+        return text
+    parts = text.split(opening)
+    out = [parts[0]]
+    for part in parts[1:]:
+        literal, rest = part.split('"', 1)
+        out.append(literal + rest)
+    return "".join(out)
+
+
 def _json_number(value: float) -> float | None:
     value = float(value)
     return None if math.isnan(value) or math.isinf(value) else value
@@ -165,6 +206,9 @@ def attr_long(value: int) -> dict[str, Any]:
 
 
 def attr_double(value: float) -> dict[str, Any]:
+    value = float(value)
+    if math.isinf(value):
+        return {"double": POSITIVE_INFINITY if value > 0 else NEGATIVE_INFINITY}
     return {"double": _json_number(value)}
 
 

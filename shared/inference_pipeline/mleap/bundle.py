@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from inference_pipeline.mleap.attributes import attr_list_string, decode_attributes
+from inference_pipeline.mleap.attributes import attr_list_string, decode_attributes, dumps_json
 from inference_pipeline.mleap.frame import FrameError, LeapFrame
 from inference_pipeline.mleap.ops import base as ops_base
 from inference_pipeline.mleap.ops.base import NodeShape, Op, OpContext, OpError
@@ -52,7 +52,8 @@ def _write_node(node: NodeSpec, directory: Path) -> None:
     attributes = dict(node.attributes)
     if node.op == "pipeline":
         attributes["nodes"] = attr_list_string([child.name for child in node.children])
-    (directory / "model.json").write_text(json.dumps({"op": node.op, "attributes": attributes}, indent=2))
+    # dumps_json: ±inf doubles as ±1.0E309 literals (spray-json has no Infinity token).
+    (directory / "model.json").write_text(dumps_json({"op": node.op, "attributes": attributes}))
     shape = {"inputs": [{"port": p, "name": n} for p, n in node.inputs],
              "outputs": [{"port": p, "name": n} for p, n in node.outputs]}
     (directory / "node.json").write_text(json.dumps({"name": node.name, "shape": shape}, indent=2))

@@ -476,3 +476,105 @@ CASES: list[Case] = [
         ["rawPrediction", "probability", "prediction"],
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- JVM MLeap 0.20 compatibility
+# Multi-column stages are exported as one node per column; thresholds and probability-only
+# classifiers must score like Spark (argmax of p / t, see ProbabilisticClassificationModel).
+
+
+def binarizer_multi(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
+    train, test = _vectors(spark)
+    stage = Fe.Binarizer(inputCols=["a", "b", "c"], outputCols=["a_bin", "b_bin", "c_bin"], thresholds=[1.0, 0.0, 0.5])
+    return _fit([stage], train), train, test
+
+
+def stop_words_multi(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
+    train, test = _texts(spark)
+    stages = [
+        _tok(),
+        Fe.RegexTokenizer(inputCol="text", outputCol="words2", pattern="\\W+"),
+        Fe.StopWordsRemover(inputCols=["words", "words2"], outputCols=["kept", "kept2"]),
+    ]
+    return _fit(stages, train), train, test
+
+
+def bernoulli_thresholds(spark: SparkSession) -> tuple[PipelineModel, DataFrame, DataFrame]:
+    train, test = _labelled(spark, 2)
+    stages = [
+        Fe.VectorAssembler(inputCols=["a", "b", "c"], outputCol="raw"),
+        Fe.Binarizer(inputCol="raw", outputCol="features", threshold=1.0),
+        C.NaiveBayes(labelCol="label", modelType="bernoulli", thresholds=[0.8, 0.2]),
+    ]
+    return _fit(stages, train), train, test
+
+
+PROBABILISTIC = ["rawPrediction", "probability", "prediction"]
+
+CASES += [
+    Case("binarizer-multi", binarizer_multi, ["a_bin", "b_bin", "c_bin"]),
+    Case("stopwords_remover-multi", stop_words_multi, ["kept", "kept2"]),
+    Case(
+        "logistic_regression-binary-thresholds",
+        predictor(lambda: C.LogisticRegression(labelCol="label", thresholds=[0.7, 0.3])),
+        PROBABILISTIC,
+    ),
+    Case(
+        "logistic_regression-multi-thresholds",
+        predictor(lambda: C.LogisticRegression(labelCol="label", regParam=0.01, thresholds=[0.5, 0.2, 0.3]), 3),
+        PROBABILISTIC,
+    ),
+    Case(
+        "decision_tree_classifier-thresholds",
+        predictor(
+            lambda: C.DecisionTreeClassifier(labelCol="label", maxDepth=4).setThresholds([0.6, 0.1, 0.3]), 3,
+            categorical=True,
+        ),
+        PROBABILISTIC,
+    ),
+    Case(
+        # Pure leaves give p = 0 for class 0: Spark's 0/0 = NaN never wins (MLeap would pick 0).
+        "decision_tree_classifier-zero-threshold",
+        predictor(
+            lambda: C.DecisionTreeClassifier(labelCol="label", maxDepth=4).setThresholds([0.0, 1.0, 1.0]), 3,
+            categorical=True,
+        ),
+        PROBABILISTIC,
+    ),
+    Case(
+        "random_forest_classifier-thresholds",
+        predictor(
+            lambda: C.RandomForestClassifier(
+                labelCol="label", numTrees=5, maxDepth=3, seed=1
+            ).setThresholds([0.2, 0.5, 0.3]),
+            3,
+            categorical=True,
+        ),
+        PROBABILISTIC,
+    ),
+    Case(
+        "gbt_classifier-thresholds",
+        predictor(
+            lambda: C.GBTClassifier(labelCol="label", maxIter=4, maxDepth=2, seed=1).setThresholds([0.3, 0.7]),
+            categorical=True,
+        ),
+        PROBABILISTIC,
+    ),
+    Case(
+        "naive_bayes-thresholds",
+        predictor(lambda: C.NaiveBayes(labelCol="label", smoothing=0.5, thresholds=[0.2, 0.3, 0.5]), 3,
+                  nonnegative=True),
+        PROBABILISTIC,
+    ),
+    Case("naive_bayes-bernoulli-thresholds", bernoulli_thresholds, PROBABILISTIC),
+    Case(
+        "decision_tree_classifier-probability-only",
+        predictor(lambda: C.DecisionTreeClassifier(labelCol="label", maxDepth=3, predictionCol=""), 3),
+        ["probability"],
+    ),
+    Case(
+        "logistic_regression-probability-only",
+        predictor(lambda: C.LogisticRegression(labelCol="label", predictionCol="", rawPredictionCol="")),
+        ["probability"],
+    ),
+]

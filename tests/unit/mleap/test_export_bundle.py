@@ -93,16 +93,49 @@ def test_pipeline_layout_matches_mleap(spark: Any, tmp_path: Path) -> None:  # n
     assert _ports(va_node, "outputs") == [("output", "features")]
 
 
-def test_multi_column_stages_use_indexed_ports(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_multi_column_string_indexer_is_one_node_per_column(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+    # MLeap 0.20 refuses labels_length > 1 ("Multi-input StringIndexer not supported yet").
     train, _ = _categories(spark)
     stage = Fe.StringIndexer(inputCols=["cat", "cat2"], outputCols=["i1", "i2"]).fit(train)
     root = export_pipeline(stage, tmp_path / "b", dataset=train, archive="dir")
-    model = json.loads((root / "root" / "model.json").read_text())
-    node = json.loads((root / "root" / "node.json").read_text())
-    assert model["attributes"]["labels_length"] == {"int": 2}
-    assert set(model["attributes"]) >= {"labels_array_0", "labels_array_1", "input_cols", "output_cols"}
-    assert _ports(node, "inputs") == [("input0", "cat"), ("input1", "cat2")]
-    assert _ports(node, "outputs") == [("output0", "i1"), ("output1", "i2")]
+    top = json.loads((root / "root" / "model.json").read_text())
+    names = top["attributes"]["nodes"]["string"]
+    assert names == [f"{stage.uid}_cat", f"{stage.uid}_cat2"]
+    for name, column, out, labels in zip(names, ["cat", "cat2"], ["i1", "i2"], stage.labelsArray, strict=True):
+        model = json.loads((root / "root" / f"{name}.node" / "model.json").read_text())
+        node = json.loads((root / "root" / f"{name}.node" / "node.json").read_text())
+        assert model["attributes"]["labels_length"] == {"int": 1}
+        assert model["attributes"]["labels_array_0"] == {"type": "list", "string": list(labels)}
+        assert _ports(node, "inputs") == [("input", column)] and _ports(node, "outputs") == [("output", out)]
+
+
+def test_multi_column_binarizer_and_stop_words_are_one_node_per_column(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+    train, _ = _vectors(spark)
+    binarizer = Fe.Binarizer(inputCols=["a", "b"], outputCols=["a1", "b1"], thresholds=[1.0, -2.0])
+    root = export_pipeline(Pipeline(stages=[binarizer]).fit(train), tmp_path / "b", dataset=train, archive="dir")
+    for column, threshold in (("a", 1.0), ("b", -2.0)):
+        model = json.loads((root / "root" / f"{binarizer.uid}_{column}.node" / "model.json").read_text())
+        assert model["attributes"]["threshold"] == {"double": threshold}
+        assert "thresholds" not in model["attributes"]  # MLeap 0.20: "Multi-column Binarizer not supported yet"
+    words = spark.createDataFrame([(["a", "the"], ["b", "an"])], "w1 array<string>, w2 array<string>")
+    remover = Fe.StopWordsRemover(inputCols=["w1", "w2"], outputCols=["k1", "k2"])
+    root = export_pipeline(remover, tmp_path / "s", dataset=words, archive="dir")
+    node = json.loads((root / "root" / f"{remover.uid}_w2.node" / "node.json").read_text())
+    assert _ports(node, "inputs") == [("input", "w2")] and _ports(node, "outputs") == [("output", "k2")]
+    assert load_bundle(root).transform({"w1": [["a", "the"]], "w2": [["b", "an"]]}).to_dict()["k2"] == [["b"]]
+
+
+def test_normalizer_writes_input_size_and_inf_as_overflowing_literal(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+    train, _ = _vectors(spark)
+    stages = [Fe.VectorAssembler(inputCols=["a", "b", "c"], outputCol="vec"),
+              Fe.Normalizer(inputCol="vec", outputCol="out", p=math.inf)]
+    model = Pipeline(stages=stages).fit(train)
+    root = export_pipeline(model, tmp_path / "b", dataset=train, archive="dir")
+    text = (root / "root" / f"{stages[1].uid}.node" / "model.json").read_text()
+    # spray-json has no Infinity token and reads null as NaN; 1.0E309 overflows to +Infinity.
+    assert "1.0E309" in text and "Infinity" not in text and "null" not in text
+    assert json.loads(text)["attributes"] == {"p_norm": {"double": math.inf}, "input_size": {"int": 3}}
+    assert load_bundle(root).root.children[1].p == math.inf
 
 
 def test_forest_trees_are_written_as_tree_dirs(spark: Any, tmp_path: Path) -> None:  # noqa: F811

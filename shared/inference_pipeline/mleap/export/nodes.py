@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from pyspark.ml import Transformer
 
+from ..attributes import dumps_json
 from ..bundle import NodeSpec
 
 Ports = list[tuple[str, str]]
@@ -42,4 +42,4 @@ def pipeline(name: str, children: list[NodeSpec]) -> NodeSpec:
 
 def model_json(op: str, attributes: Mapping[str, dict[str, Any]]) -> str:
     """A ``model.json`` for sub-models that have no node of their own (ensemble ``treeN/`` dirs)."""
-    return json.dumps({"op": op, "attributes": dict(attributes)}, indent=2)
+    return dumps_json({"op": op, "attributes": dict(attributes)})

@@ -24,32 +24,36 @@ from ..attributes import (
 from ..bundle import NodeSpec
 from .errors import ExportError
 from .nodes import dense, node
-from .params import input_columns, io_ports, is_set, stage_label, standard_ports, uses_multi_columns, value
+from .params import io_ports, is_set, stage_label, standard_ports, uses_multi_columns, value
 from .registry import ExportContext, converter
 
 
-def _multi_in_out_format(stage: Transformer) -> dict[str, object]:
-    """``input_col(s)``/``output_col(s)`` attributes MLeap 0.20 (the SageMaker image) writes."""
-    if uses_multi_columns(stage):
-        return {
-            "input_cols": attr_list_string(value(stage, "inputCols")),
-            "output_cols": attr_list_string(value(stage, "outputCols")),
-        }
-    return {"input_col": attr_string(value(stage, "inputCol")), "output_col": attr_string(value(stage, "outputCol"))}
-
-
 @converter("StringIndexerModel")
-def string_indexer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+def string_indexer(stage: Transformer, ctx: ExportContext) -> NodeSpec | list[NodeSpec]:
+    """One ``string_indexer`` node per column: MLeap 0.20's reader refuses ``labels_length`` > 1
+    ("Multi-input StringIndexer not supported yet"), and per-column nodes index identically."""
     labels_array = [list(labels) for labels in stage.labelsArray]  # type: ignore[attr-defined]
-    attributes: dict[str, object] = {
-        "labels_length": attr_int(len(labels_array)),
-        "handle_invalid": attr_string(value(stage, "handleInvalid")),
-    }
-    for i, labels in enumerate(labels_array):
-        attributes[f"labels_array_{i}"] = attr_list_string(labels)
-    attributes.update(_multi_in_out_format(stage))
     inputs, outputs = io_ports(stage)
-    return node(stage, "string_indexer", attributes, inputs, outputs)
+    if len(labels_array) != len(inputs):
+        raise ExportError(f"{stage_label(stage)} has {len(labels_array)} label lists for {len(inputs)} columns")
+    nodes = []
+    for labels, (_, in_col), (_, out_col) in zip(labels_array, inputs, outputs, strict=True):
+        attributes: dict[str, object] = {
+            "labels_length": attr_int(1),
+            "labels_array_0": attr_list_string(labels),
+            "handle_invalid": attr_string(value(stage, "handleInvalid")),
+            # MLeap 0.20 (the SageMaker image) also writes the column names; its reader ignores them.
+            "input_col": attr_string(in_col),
+            "output_col": attr_string(out_col),
+        }
+        nodes.append(node(_column_node_name(stage, in_col, len(inputs)), "string_indexer", attributes,
+                          [("input", in_col)], [("output", out_col)]))
+    return nodes[0] if len(nodes) == 1 else nodes
+
+
+def _column_node_name(stage: Transformer, column: str, n_columns: int) -> str:
+    """The stage uid for a single-column stage, ``<uid>_<column>`` for one node of a multi-column one."""
+    return stage.uid if n_columns == 1 else f"{stage.uid}_{column}"
 
 
 @converter("OneHotEncoderModel")
@@ -147,26 +151,34 @@ def bucketizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 
 
 @converter("Binarizer")
-def binarizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+def binarizer(stage: Transformer, ctx: ExportContext) -> NodeSpec | list[NodeSpec]:
+    """One ``binarizer`` node per column: MLeap 0.20 refuses ``thresholds`` ("Multi-column
+    Binarizer not supported yet"); each column keeps its own threshold and shape."""
     label = stage_label(stage)
-    shapes = [ctx.columns.data_shape(c, label) for c in input_columns(stage)]
-    if uses_multi_columns(stage):
-        attributes = {
-            "input_shapes_list": attr_list_data_shape(shapes),
-            "thresholds": attr_list_double(value(stage, "thresholds")),
-        }
-    else:
-        attributes = {
-            "input_shapes": attr_data_shape(shapes[0].base, shapes[0].nullable, shapes[0].size),
-            "threshold": attr_double(value(stage, "threshold")),
-        }
     inputs, outputs = io_ports(stage)
-    return node(stage, "binarizer", attributes, inputs, outputs)
+    multi = uses_multi_columns(stage)
+    thresholds = list(value(stage, "thresholds")) if multi else [value(stage, "threshold")]
+    if len(thresholds) != len(inputs):
+        raise ExportError(f"{label} has {len(thresholds)} thresholds for {len(inputs)} columns")
+    nodes = []
+    for threshold, (_, in_col), (_, out_col) in zip(thresholds, inputs, outputs, strict=True):
+        shape = ctx.columns.data_shape(in_col, label)
+        attributes = {
+            "input_shapes": attr_data_shape(shape.base, shape.nullable, shape.size),
+            "threshold": attr_double(threshold),
+        }
+        nodes.append(node(_column_node_name(stage, in_col, len(inputs)), "binarizer", attributes,
+                          [("input", in_col)], [("output", out_col)]))
+    return nodes[0] if len(nodes) == 1 else nodes
 
 
 @converter("Normalizer")
 def normalizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    return node(stage, "normalizer", {"p_norm": attr_double(value(stage, "p"))}, *standard_ports(stage))
+    # MLeap 0.20's NormalizerOp reads input_size {int} as well as p_norm; p = inf is written as
+    # the 1.0E309 literal (attr_double), which the JVM parses as +Infinity.
+    input_size = ctx.columns.vector_size(value(stage, "inputCol"), stage_label(stage))
+    attributes = {"p_norm": attr_double(value(stage, "p")), "input_size": attr_int(input_size)}
+    return node(stage, "normalizer", attributes, *standard_ports(stage))
 
 
 @converter("VectorSlicer")

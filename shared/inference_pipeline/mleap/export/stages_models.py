@@ -93,10 +93,13 @@ def decision_tree(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     classifier = type(stage).__name__ == "DecisionTreeClassificationModel"
     op = "decision_tree_classifier" if classifier else "decision_tree_regression"
     files = {TREE_FILE: tree_json(tree_nodes(stage, with_impurities=classifier))}
+    attributes = _tree_attributes(stage, classifier=classifier)
+    if classifier:
+        attributes.update(_thresholds(stage))  # MLeap's DecisionTreeClassifierOp reads them too
     return node(
         stage,
         op,
-        _tree_attributes(stage, classifier=classifier),
+        attributes,
         *predictor_ports(stage, classifier=classifier),
         extra_files=files,
     )

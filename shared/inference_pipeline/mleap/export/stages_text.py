@@ -38,12 +38,20 @@ def regex_tokenizer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 
 
 @converter("StopWordsRemover")
-def stop_words_remover(stage: Transformer, ctx: ExportContext) -> NodeSpec:
+def stop_words_remover(stage: Transformer, ctx: ExportContext) -> NodeSpec | list[NodeSpec]:
+    """One node per column: MLeap's StopWordsRemoverModel has a single ``input``/``output`` port
+    pair, so a multi-column stage (``input0``.. ports) would not load in MLeap 0.20."""
     attributes = {
         "stop_words": attr_list_string(value(stage, "stopWords")),
         "case_sensitive": attr_boolean(value(stage, "caseSensitive")),
     }
-    return node(stage, "stopwords_remover", attributes, *io_ports(stage))
+    inputs, outputs = io_ports(stage)
+    if len(inputs) == 1:
+        return node(stage, "stopwords_remover", attributes, [("input", inputs[0][1])], [("output", outputs[0][1])])
+    return [
+        node(f"{stage.uid}_{in_col}", "stopwords_remover", attributes, [("input", in_col)], [("output", out_col)])
+        for (_, in_col), (_, out_col) in zip(inputs, outputs, strict=True)
+    ]
 
 
 @converter("NGram")

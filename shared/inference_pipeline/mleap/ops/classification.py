@@ -3,7 +3,7 @@
 Spark's ``ProbabilisticClassificationModel`` pipeline, reproduced here for a whole batch:
 ``raw_prediction`` -> ``probability`` (model specific) -> ``prediction``. Without thresholds the
 prediction is the first argmax; with thresholds it is the first argmax of ``p / t`` where a zero
-threshold scores +inf. Models whose raw scores are not comparable with probabilities (binary
+threshold scores +inf (NaN, never chosen, when p is 0 too). Models whose raw scores are not comparable with probabilities (binary
 logistic regression with a threshold, GBT without thresholds) override the prediction step.
 """
 
@@ -36,14 +36,21 @@ def softmax_rows(raw: np.ndarray) -> np.ndarray:
 
 
 def probability_to_prediction(prob: np.ndarray, thresholds: Sequence[float] | None) -> np.ndarray:
-    """Class index (as float64) from probabilities, honouring Spark's ``thresholds``."""
+    """Class index (as float64) from probabilities, honouring Spark's ``thresholds``.
+
+    Spark's ``probability2prediction``: the first class maximising ``p / t`` under a strict ``>``
+    starting from -inf. A zero threshold gives +inf when p > 0, but NaN when p == 0, and a NaN
+    never wins (MLeap instead scores every t == 0 class +inf, even at p == 0; we follow Spark).
+    """
     if thresholds is None:
         return prob.argmax(axis=1).astype(np.float64)
     t = np.asarray(thresholds, dtype=np.float64)
     if t.shape != (prob.shape[1],):
         raise ValueError(f"thresholds has {t.size} entries but the model has {prob.shape[1]} classes")
     with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = np.where(t == 0.0, np.inf, prob / np.where(t == 0.0, 1.0, t))
+        scaled = prob / t
+    # NaN never beats the running max; a row of only NaN keeps Spark's initial argMax = 0.
+    scaled = np.where(np.isnan(scaled), -np.inf, scaled)
     return scaled.argmax(axis=1).astype(np.float64)
 
 

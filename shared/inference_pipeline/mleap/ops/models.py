@@ -56,8 +56,10 @@ class PredictorOp(Op):
             if key not in self.output_ports:
                 raise ValueError(f"unknown output port {port!r} (expected {', '.join(self.output_ports)})")
             self.outputs.append((key, column))
-        if not any(key == "prediction" for key, _ in self.outputs):
-            raise ValueError("node.json has no 'prediction' output port")
+        # MLeap builds only the ports that exist (a classifier exported with predictionCol=""
+        # has just probability/raw_prediction); it needs at least one to produce anything.
+        if not self.outputs:
+            raise ValueError(f"node.json has no output port (expected one of {', '.join(self.output_ports)})")
         self.model: PredictorModel = self.build(attributes, context)
 
     def build(self, attributes: dict[str, Any], context: OpContext) -> PredictorModel:
@@ -137,4 +139,4 @@ class NaiveBayesOp(ClassifierOp):
                 raise ValueError("gaussian naive Bayes needs the 'sigma' attribute, which MLeap's Spark "
                                  "serializer does not write; this bundle cannot be scored faithfully")
             sigma = sigma if sigma.ndim == 2 else sigma.reshape(-1, pi.size).T
-        return NaiveBayes(pi, theta, model_type, sigma)
+        return NaiveBayes(pi, theta, model_type, sigma, optional_thresholds(attributes, pi.size))

@@ -125,6 +125,7 @@ class NaiveBayes:
     theta: np.ndarray
     model_type: str = "multinomial"
     sigma: np.ndarray | None = None
+    thresholds: Sequence[float] | None = None
 
     def _raw(self, x: Features) -> np.ndarray:
         if self.model_type == "multinomial":
@@ -149,7 +150,10 @@ class NaiveBayes:
         _check_width(x, self.theta.shape[1], "naive_bayes")
         raw = self._raw(x)
         prob = normalize_rows(np.exp(raw - raw.max(axis=1, keepdims=True)))
-        return {"raw_prediction": raw, "probability": prob, "prediction": raw.argmax(axis=1).astype(np.float64)}
+        # Spark: raw argmax without thresholds, else argmax of probability / thresholds.
+        pred = raw.argmax(axis=1).astype(np.float64) if self.thresholds is None else \
+            probability_to_prediction(prob, self.thresholds)
+        return {"raw_prediction": raw, "probability": prob, "prediction": pred}
 
 
 @dataclass(frozen=True)

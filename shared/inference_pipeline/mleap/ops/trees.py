@@ -4,7 +4,7 @@ Layout read (bundle-ml's ``TreeSerializer``): a single tree keeps ``tree.json`` 
 ``model.json``; an ensemble lists sub-directories in ``trees`` {list string, e.g. ``tree0``}, each
 holding ``model.json`` (a ``decision_tree_*`` op) and ``tree.json``. Attributes: ``num_features``
 {long}, ``num_classes`` {long, classifiers}, ``tree_weights`` {list double, ensembles},
-``thresholds`` {list double, GBT classifier, optional}.
+``thresholds`` {list double, classifiers, optional}.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ class DecisionTreeRegressionOp(PredictorOp):
 @register_op("decision_tree_classifier")
 class DecisionTreeClassifierOp(ClassifierOp):
     def build(self, attributes: dict[str, Any], context: OpContext) -> PredictorModel:
-        return TreeClassification(compile_forest([read_tree(context.node_dir)]), _num_classes(attributes), votes=False)
+        num_classes = _num_classes(attributes)
+        return TreeClassification(compile_forest([read_tree(context.node_dir)]), num_classes, votes=False,
+                                  thresholds=optional_thresholds(attributes, num_classes))
 
 
 @register_op("random_forest_regression")
@@ -82,7 +84,8 @@ class RandomForestRegressionOp(PredictorOp):
 class RandomForestClassifierOp(ClassifierOp):
     def build(self, attributes: dict[str, Any], context: OpContext) -> PredictorModel:
         forest, _ = read_ensemble(attributes, context)
-        return TreeClassification(forest, _num_classes(attributes), votes=True)
+        num_classes = _num_classes(attributes)
+        return TreeClassification(forest, num_classes, votes=True, thresholds=optional_thresholds(attributes, num_classes))
 
 
 @register_op("gbt_regression")
