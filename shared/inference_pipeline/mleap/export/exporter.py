@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame
 from ..bundle import NodeSpec, write_bundle
 from . import stages_feature, stages_models, stages_text  # noqa: F401  (register converters)
 from . import stages_hashing, stages_regression_extra, stages_robust, stages_selectors, stages_signal  # noqa: F401
+from . import stages_classifiers_extra, stages_clustering, stages_glm, stages_vector_indexer  # noqa: F401
 from .columns import DatasetColumns
 from .nodes import pipeline
 from .registry import ExportContext, convert
