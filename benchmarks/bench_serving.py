@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results" / "serving.md"
 
 from tests.support.docker import run_container  # noqa: E402
-from tests.support.net import LOCALHOST, free_port, wait_for_ping  # noqa: E402
+from tests.support.net import LOCALHOST, free_port  # noqa: E402
 
 
 @dataclass
@@ -65,7 +65,7 @@ def xgboost_model(tmp: Path) -> Path:
 def ll_model(tmp: Path) -> Path:
     from sklearn.linear_model import LinearRegression
 
-    from inference_pipeline.runtimes.linear_learner import save_linear_learner_model
+    from inference_pipeline.runtimes.linear_learner.model import save_linear_learner_model
 
     x = np.random.default_rng(0).normal(size=(50, 10))
     save_linear_learner_model(tmp / "ll", LinearRegression().fit(x, x.sum(axis=1)))
@@ -162,7 +162,7 @@ def main() -> None:
             proc.terminate()
         for case in [c for c in CASES if c.image in args.images]:
             model = case.model(tmp)
-            for root, dirs, files in os.walk(model):
+            for root, _dirs, _files in os.walk(model):
                 os.chmod(root, 0o755)
             with run_container(f"inference-pipeline/{case.image}:latest", model, env=case.env) as container:
                 for n in (1, 100):

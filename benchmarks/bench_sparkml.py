@@ -73,9 +73,9 @@ def main() -> None:
     for n in (1, 10_000):
         data = make_rows(n, seed=2)
         frame_rows = list(zip(*[data[c] for c in columns]))
-        ours = timed(lambda: bundle.transform(data), repeat_small if n == 1 else repeat_big)
+        ours = timed(lambda data=data: bundle.transform(data), repeat_small if n == 1 else repeat_big)
         spark_df = spark.createDataFrame(frame_rows, columns)
-        theirs = timed(lambda: model.transform(spark_df).select("features").collect(), 30 if n == 1 else 5)
+        theirs = timed(lambda df=spark_df: model.transform(df).select("features").collect(), 30 if n == 1 else 5)
         # sanity: both sides agree on the first row
         ours_first = bundle.transform(data).to_dict()["features"][0]
         spark_first = model.transform(spark_df).select("features").first()[0].toArray().tolist()
@@ -83,7 +83,7 @@ def main() -> None:
         measured = [("inference-pipeline, columnar (LeapFrame)", ours)]
         if n == 1:
             single = {c: data[c][0] for c in columns}
-            row_path = timed(lambda: bundle.transform_row(single), repeat_small * 10)
+            row_path = timed(lambda row=single: bundle.transform_row(row), repeat_small * 10)
             assert np.allclose(bundle.transform_row(single)["features"], spark_first)
             measured.append(("inference-pipeline, row transformer", row_path))
         measured.append(("pyspark PipelineModel.transform", theirs))
@@ -99,7 +99,7 @@ def main() -> None:
              "(pyspark includes collect()).", "",
              "| input | runtime | median latency | rows/s | speed-up vs pyspark |", "|---|---|---|---|---|"]
     by_size: dict[str, float] = {}
-    for size, name, p50, rate in rows:
+    for size, name, p50, _rate in rows:
         if name.startswith("pyspark"):
             by_size[size] = p50
     for size, name, p50, rate in rows:

@@ -65,7 +65,7 @@ def serve_and_ask(spec_path: Path, asks: list[Request], *, docker: bool, port: i
                   keep_up: bool = False) -> list[tuple[int, str, str]]:
     """Start the pipeline, send each request (printing the answer and the per-hop trace), stop."""
     from inference_pipeline.pipeline.local import LocalPipeline
-    from inference_pipeline.pipeline.spec import load_spec
+    from inference_pipeline.spec.model import load_spec
 
     pipeline = LocalPipeline(load_spec(spec_path), port=port, docker=docker)
     state = pipeline.up(on_status=lambda message: print(f"… {message}"))
@@ -88,7 +88,7 @@ def batch_transform(spec_path: Path, input_dir: Path, output_dir: Path, *, docke
                     check: Callable[[Path], str] | None = None) -> int:
     """Run the spec's transform section over ``input_dir``; returns the number of records."""
     from inference_pipeline.pipeline.local_transform import run_local_transform
-    from inference_pipeline.pipeline.spec import load_spec
+    from inference_pipeline.spec.model import load_spec
 
     report = run_local_transform(load_spec(spec_path), input_dir, output_dir, docker=docker, port=port)
     if not report.succeeded:

@@ -14,11 +14,12 @@ from io import StringIO
 import joblib
 import numpy as np
 import pandas as pd
-from sagemaker_containers.beta.framework import encoders, worker
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from sagemaker_containers.beta.framework import encoders, worker
 
 feature_columns_names = ["sex", "length", "diameter", "height", "whole_weight", "shucked_weight",
                          "viscera_weight", "shell_weight"]
@@ -48,15 +49,14 @@ def fit(train_dir, model_dir):
 
 def input_fn(input_data, content_type):
     if content_type != "text/csv":
-        raise ValueError("{} not supported by script!".format(content_type))
+        raise ValueError(f"{content_type} not supported by script!")
     df = pd.read_csv(StringIO(input_data), header=None, skipinitialspace=True)
     if len(df.columns) == len(feature_columns_names) + 1:
         df.columns = feature_columns_names + [label_column]  # labelled rows
     elif len(df.columns) == len(feature_columns_names):
         df.columns = feature_columns_names
     else:
-        raise ValueError("expected {} or {} columns, got {}".format(
-            len(feature_columns_names), len(feature_columns_names) + 1, len(df.columns)))
+        raise ValueError(f"expected {len(feature_columns_names)} or {len(feature_columns_names) + 1} columns, got {len(df.columns)}")
     return df
 
 
@@ -74,7 +74,7 @@ def output_fn(prediction, accept):
         return worker.Response(json.dumps({"instances": instances}), mimetype=accept)
     if accept == "text/csv":
         return worker.Response(encoders.encode(prediction, accept), mimetype=accept)
-    raise ValueError("{} accept type is not supported by this script.".format(accept))
+    raise ValueError(f"{accept} accept type is not supported by this script.")
 
 
 def model_fn(model_dir):

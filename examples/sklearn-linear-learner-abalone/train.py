@@ -9,7 +9,6 @@ SDK repacks it) and work/linear-learner/model.tar.gz (the stand-in's linear-lear
 from __future__ import annotations
 
 import argparse
-
 import json
 import shutil
 import subprocess
@@ -27,8 +26,8 @@ def train(data: Path, work: Path) -> None:
     import joblib
     from sklearn.linear_model import LinearRegression
 
-    from inference_pipeline.pipeline.artifacts import package_model_dir
-    from inference_pipeline.runtimes.linear_learner import save_linear_learner_model
+    from inference_pipeline.archives import package_model_dir
+    from inference_pipeline.runtimes.linear_learner.model import save_linear_learner_model
     from inference_pipeline.runtimes.versions import record_versions
 
     model_dir = work / "featurizer" / "model"

@@ -20,8 +20,8 @@ def train(data: Path, work: Path) -> None:
     from pyspark.ml.feature import Tokenizer
     from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
+    from inference_pipeline.archives import package_model_dir
     from inference_pipeline.mleap.export import export_pipeline, local_session
-    from inference_pipeline.pipeline.artifacts import package_model_dir
 
     spark = local_session("dbpedia")
     schema = StructType([StructField("label", IntegerType()), StructField("title", StringType()),

@@ -32,8 +32,8 @@ def train(data: Path, work: Path) -> None:
     from pyspark.ml.feature import OneHotEncoder, StringIndexer, VectorAssembler
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
+    from inference_pipeline.archives import package_model_dir
     from inference_pipeline.mleap.export import export_pipeline, local_session
-    from inference_pipeline.pipeline.artifacts import package_model_dir
     from inference_pipeline.runtimes.versions import record_versions
 
     spark = local_session("abalone")

@@ -18,6 +18,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from example_support import show_trace  # noqa: E402
+
 PAYLOAD = b"low,low,5more,more,big,high"  # the notebook's invoke_endpoint body (text/csv, no Accept)
 
 
@@ -34,7 +35,7 @@ def prepare(work: Path, data: Path | None) -> None:
 def run(spec_name: str, work: Path, *, docker: bool, port: int, keep_up: bool) -> dict:
     from inference_pipeline.pipeline.local import LocalPipeline
     from inference_pipeline.pipeline.local_transform import run_local_transform
-    from inference_pipeline.pipeline.spec import load_spec
+    from inference_pipeline.spec.model import load_spec
 
     spec = load_spec(HERE / spec_name)
     pipeline = LocalPipeline(spec, port=port, docker=docker)
@@ -72,7 +73,7 @@ def main() -> None:
         prepare(work, args.data)
     if args.keep_up:  # the pipeline an earlier --keep-up run left serving would hold the port
         from inference_pipeline.pipeline.local import LocalPipeline
-        from inference_pipeline.pipeline.spec import load_spec
+        from inference_pipeline.spec.model import load_spec
 
         LocalPipeline(load_spec(HERE / "pipeline.yaml"), port=args.port).down()
     results = {}

@@ -31,8 +31,8 @@ def train(data: Path, work: Path, seed: int = 42) -> dict[str, Path]:
     from pyspark.ml import Pipeline
     from pyspark.ml.feature import IndexToString, OneHotEncoder, StringIndexer, VectorAssembler
 
+    from inference_pipeline.archives import package_model_dir
     from inference_pipeline.mleap.export import export_pipeline, local_session
-    from inference_pipeline.pipeline.artifacts import package_model_dir
     from inference_pipeline.runtimes.versions import record_versions
 
     spark = local_session("car-evaluation")

@@ -9,7 +9,7 @@ import pytest
 import requests
 from sklearn.linear_model import LinearRegression
 
-from inference_pipeline.runtimes.linear_learner import save_linear_learner_model
+from inference_pipeline.runtimes.linear_learner.model import save_linear_learner_model
 from tests.support.docker import require_image, run_container
 
 pytestmark = pytest.mark.docker

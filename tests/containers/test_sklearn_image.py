@@ -21,7 +21,7 @@ SIZE_BUDGET_MB = 450
 
 def readable(path: Path) -> Path:
     """Pytest's temp dirs are 0700; a container running as another uid must read the model."""
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chmod(root, 0o755)
         for name in files:
             os.chmod(os.path.join(root, name), 0o644)

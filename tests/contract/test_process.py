@@ -25,7 +25,7 @@ def failed_ping(url: str) -> requests.Response:
 
 
 def run_entrypoint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "inference_pipeline.serving.entrypoint", *args],
+    return subprocess.run([sys.executable, "-m", "inference_pipeline.runtimes.serve", *args],
                           env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60)
 
 

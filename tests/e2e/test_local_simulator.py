@@ -9,8 +9,8 @@ import pytest
 import requests
 import yaml
 
-from inference_pipeline.pipeline.local import LocalPipeline, SimulatorError, render_compose, plan_containers
-from inference_pipeline.pipeline.spec import load_spec
+from inference_pipeline.pipeline.local import LocalPipeline, SimulatorError, plan_containers, render_compose
+from inference_pipeline.spec.model import load_spec
 from tests.support.docker import require_image
 from tests.support.net import free_port
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from inference_pipeline.pipeline.local_transform import run_local_transform
-from inference_pipeline.pipeline.spec import load_spec
+from inference_pipeline.spec.model import load_spec
 from tests.support.docker import require_image
 from tests.support.net import free_port
 

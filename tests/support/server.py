@@ -28,7 +28,7 @@ class RunningServer:
 def serve(runtime: str, model_dir: Path, *, env: dict[str, str] | None = None, workers: int = 1,
           wait_for: int | None = 200, tmp_path: Path | None = None, timeout: float = 60,
           port: int | None = None) -> Iterator[RunningServer]:
-    """Run ``python -m inference_pipeline.serving.entrypoint serve`` until the block ends."""
+    """Run ``python -m inference_pipeline.runtimes.serve serve`` until the block ends."""
     port = port or free_port()
     log_dir = tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))
     log_path = log_dir / f"serve-{runtime}-{port}.log"
@@ -42,7 +42,7 @@ def serve(runtime: str, model_dir: Path, *, env: dict[str, str] | None = None, w
     }
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "inference_pipeline.serving.entrypoint", "serve", "--runtime", runtime],
+            [sys.executable, "-m", "inference_pipeline.runtimes.serve", "serve", "--runtime", runtime],
             env=full_env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     server = RunningServer(f"http://{LOCALHOST}:{port}", process, log_path)
     try:

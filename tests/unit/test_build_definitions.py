@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from inference_pipeline.build.bake import BakeTarget, build_command, plan
+from inference_pipeline.build.bake import build_command, plan
 from inference_pipeline.build.manifest import manifest_from_metadata
+from inference_pipeline.catalogue import IMAGE_NAMES
+from inference_pipeline.catalogue import IMAGES as CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGES = ["sklearn", "sparkml", "postprocessing", "xgboost", "linear-learner", "blazingtext"]
+IMAGES = list(IMAGE_NAMES)
 
 
 def bake_print(env: dict[str, str]) -> dict:
@@ -29,9 +31,13 @@ def bake_print(env: dict[str, str]) -> dict:
 def test_every_image_has_a_target_and_dockerfile():
     definition = bake_print({"REGISTRY": "", "VERSION": "0.1.0", "GIT_SHA": "dev"})
     assert definition["group"]["default"]["targets"] == IMAGES
-    for name in IMAGES:
-        target = definition["target"][name]
+    for entry in CATALOGUE:
+        target = definition["target"][entry.name]
+        assert target["dockerfile"] == entry.dockerfile
         assert (ROOT / target["dockerfile"]).is_file(), target["dockerfile"]
+        # the runtime the catalogue names is the one the image's serve runs
+        runtime_line = f"ENV INFERENCE_PIPELINE_RUNTIME={entry.name}"
+        assert runtime_line in (ROOT / entry.dockerfile).read_text(), f"{entry.dockerfile} lacks {runtime_line}"
         assert target["contexts"] == {"base": "target:base"}
         assert target["labels"]["com.amazonaws.sagemaker.capabilities.accept-bind-to-port"] == "true"
 

@@ -202,7 +202,7 @@ def test_json_unknown_shapes_say_what_was_expected(body, match):
     ('{"keys": [0], "values": [1]}', r"sparse features need a shape like \[n\]"),
 ])
 def test_json_sparse_features_are_checked(features, match):
-    body = '{"instances": [{"data": {"features": %s}}]}' % features
+    body = f'{{"instances": [{{"data": {{"features": {features}}}}}]}}'
     bad_request(body, JSON, match)
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
-from inference_pipeline.pipeline.spec import (
+from inference_pipeline.spec.model import (
     MAX_ENV_TOTAL_BYTES,
     BuiltinImage,
     ImageUri,
@@ -373,7 +374,7 @@ def test_load_errors(tmp_path: Path) -> None:
 
 def test_spec_is_immutable() -> None:
     spec = parse_spec(base())
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         spec.name = "other"  # type: ignore[misc]
     assert isinstance(spec, PipelineSpec)
 

@@ -1,21 +1,21 @@
-"""The project's image names and local tags, read from docker-bake.hcl's default group."""
+"""The project's image names (from the image catalogue) and their local tags."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from inference_pipeline.build.bake import bake_print
+from inference_pipeline.catalogue import IMAGE_NAMES, REPOSITORY_PREFIX
 
-LOCAL_PREFIX = "inference-pipeline"
+LOCAL_PREFIX = REPOSITORY_PREFIX
 
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def image_names(cwd: Path | None = None) -> list[str]:
-    definition = bake_print(["default"], cwd=cwd or repo_root())
-    return list(definition["group"]["default"]["targets"])
+def image_names() -> list[str]:
+    """Every image, in build order (docker-bake.hcl's IMAGES; a test keeps the two equal)."""
+    return list(IMAGE_NAMES)
 
 
 def local_ref(name: str, tag: str = "latest") -> str:

@@ -10,13 +10,14 @@ Each area lives in its own sub-module that adds commands to the shared ``app`` f
 ``_app``; registering an area is one import line below.
 """
 
-from inference_pipeline.cli._app import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, app
-
 # Command areas (one import each registers its commands on ``app``).
-from inference_pipeline.cli import deploy  # noqa: E402,F401  render, deploy, delete, image-uri, transform
-from inference_pipeline.cli import local  # noqa: E402,F401  up, down, logs, invoke (+ local transform)
-from inference_pipeline.cli import build  # noqa: E402,F401  build, push
-from inference_pipeline.cli import mleap  # noqa: E402,F401  export-mleap
+from inference_pipeline.cli import (
+    aws,  # noqa: E402,F401  render, deploy, delete, image-uri
+    build,  # noqa: E402,F401  build, push
+    local,  # noqa: E402,F401  up, down, logs, invoke, transform
+    mleap,  # noqa: E402,F401  export-mleap
+)
+from inference_pipeline.cli._app import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, app
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "app", "main"]
 

@@ -1,18 +1,20 @@
-"""Local simulation commands: up, down, logs, invoke, and the local side of ``transform``."""
+"""Pipeline commands: up, down, logs; invoke and transform (locally, or on AWS with
+``--endpoint``/``--remote``, which hand over to ``cli/aws.py``)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import requests
 import typer
 
+from inference_pipeline.archives import ArtifactError
+from inference_pipeline.cli import aws
 from inference_pipeline.cli._app import EXIT_FAILURE, EXIT_USAGE, app, cli_errors, console, err_console, fail, progress
-from inference_pipeline.pipeline.artifacts import ArtifactError
 from inference_pipeline.pipeline.local import LocalPipeline, SimulatorError, SimulatorState, default_state_dir
-from inference_pipeline.pipeline.spec import load_spec
+from inference_pipeline.spec.model import load_spec
 
 _USAGE = (ValueError,)
 _RUNTIME = (SimulatorError, ArtifactError, OSError, requests.RequestException)
@@ -95,7 +97,7 @@ def invoke(
         content_type = content_type or (spec.content_type if spec else "text/csv")
         accept = accept or (spec.accept if spec else None)
         if endpoint:
-            _invoke_endpoint(endpoint, region, body, content_type, accept)
+            aws.endpoint_invoke(endpoint, region, body, content_type, accept)
             return
         if url is None:
             if spec is None:
@@ -130,35 +132,50 @@ def _print_trace(url: str) -> None:
         err_console.print(f"  {hop['response_body']!r}", highlight=False, soft_wrap=True)
 
 
-def _invoke_endpoint(endpoint: str, region: str | None, body: bytes, content_type: str, accept: str | None) -> None:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+@app.command()
+def transform(
+    spec_path: SpecPath,
+    input_: Annotated[str, typer.Option("--input", help="Input: s3:// prefix (remote) or local path.")],
+    output: Annotated[str, typer.Option("--output", help="Output: s3:// prefix (remote) or local directory.")],
+    remote: Annotated[bool, typer.Option("--remote", help="Run as a SageMaker batch transform job.")] = False,
+    job_name: Annotated[str | None, typer.Option("--job-name", help="Transform job name.")] = None,
+    model_name: Annotated[
+        str | None, typer.Option("--model-name", help="Use this existing pipeline model instead of creating one.")
+    ] = None,
+    bucket: aws.BucketOpt = None,
+    prefix: aws.PrefixOpt = aws.DEFAULT_PREFIX,
+    region: aws.RegionOpt = None,
+    role: aws.RoleOpt = None,
+    suffix: aws.SuffixOpt = None,
+    wait: aws.WaitOpt = True,
+    dry_run: aws.DryRunOpt = False,
+    offline: aws.OfflineOpt = False,
+    profile: aws.ProfileOpt = None,
+    docker: Annotated[bool, typer.Option("--docker/--no-docker", help="Local: containers in docker compose, "
+                                         "or as local serve processes.")] = True,
+    port: Annotated[int, typer.Option("--port", help="Local: front door port on 127.0.0.1.")] = 8090,
+) -> None:
+    """Run the pipeline over a dataset: locally, or with --remote as a SageMaker transform job."""
+    if remote:
+        aws.remote_transform(spec_path, input_, output, job_name=job_name, model_name=model_name, bucket=bucket,
+                             prefix=prefix, region=region, role=role, suffix=suffix, wait=wait, dry_run=dry_run,
+                             offline=offline, profile=profile)
+    else:
+        transform_locally(spec_path, input_, output, docker=docker, port=port)
 
-    client = boto3.client("sagemaker-runtime", region_name=region)
-    kwargs: dict[str, Any] = {"EndpointName": endpoint, "Body": body, "ContentType": content_type}
-    if accept:
-        kwargs["Accept"] = accept
-    try:
-        answer = client.invoke_endpoint(**kwargs)
-    except (BotoCoreError, ClientError) as exc:
-        fail(f"InvokeEndpoint {endpoint}: {exc}", EXIT_FAILURE)
-    err_console.print(f"[dim]{answer.get('ContentType', '')}[/]", highlight=False)
-    sys.stdout.buffer.write(answer["Body"].read())
-    sys.stdout.write("\n")
 
-
-def run_local_transform(spec_path: Path, input_: str, output: str, *, docker: bool = True, port: int = 8090,
-                        state_dir: Path | None = None) -> None:
-    """Local Batch Transform (called by ``transform`` without --remote)."""
+def transform_locally(spec_path: Path, input_: str, output: str, *, docker: bool = True, port: int = 8090,
+                      state_dir: Path | None = None) -> None:
+    """Local Batch Transform through the simulator, with a progress bar and a summary."""
+    from inference_pipeline.pipeline import local_transform
     from inference_pipeline.pipeline.batch import TransformConfigError, TransformInputError
     from inference_pipeline.pipeline.batch.progress import RichProgress
-    from inference_pipeline.pipeline.local_transform import run_local_transform as run
 
     with cli_errors(usage=(*_USAGE, TransformConfigError, TransformInputError), runtime=_RUNTIME):
         spec = load_spec(spec_path)
         with RichProgress(f"transform {spec.name}", console=err_console) as bar:
-            report = run(spec, Path(input_), Path(output), docker=docker, port=port, on_progress=bar,
-                         on_status=progress, state_dir=state_dir)
+            report = local_transform.run_local_transform(spec, Path(input_), Path(output), docker=docker, port=port,
+                                                         on_progress=bar, on_status=progress, state_dir=state_dir)
     console.print(f"{report.files_ok} file(s) transformed, {report.files_failed} failed; {report.records} records "
                   f"in {report.seconds:.1f} s ({report.records_per_second:,.0f} records/s)", highlight=False)
     for failure in report.failures:

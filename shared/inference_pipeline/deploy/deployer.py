@@ -18,10 +18,13 @@ from typing import Any
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
-from botocore.exceptions import BotoCoreError, ClientError
 from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError
 
-from inference_pipeline.deploy.render import (
+from inference_pipeline.archives import file_sha256, package_model_dir
+from inference_pipeline.catalogue import PROJECT_NAME
+from inference_pipeline.spec.model import PipelineSpec
+from inference_pipeline.spec.render import (
     SCALABLE_DIMENSION,
     ApiRequest,
     render_autoscaling,
@@ -32,12 +35,10 @@ from inference_pipeline.deploy.render import (
     render_update_endpoint,
     scaling_resource_id,
 )
-from inference_pipeline.deploy.validation import validate_request
-from inference_pipeline.pipeline.artifacts import file_sha256, package_model_dir
-from inference_pipeline.pipeline.spec import PipelineSpec
+from inference_pipeline.spec.validation import validate_request
 
 Progress = Callable[[str], None]
-DEFAULT_PREFIX = "inference-pipeline"
+DEFAULT_PREFIX = PROJECT_NAME  # S3 key prefix of uploaded artifacts
 _MAX_NAME = 63
 
 

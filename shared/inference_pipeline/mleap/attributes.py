@@ -142,10 +142,6 @@ def get_array(attrs: dict[str, Any], key: str) -> np.ndarray | None:
     return np.asarray(value, dtype=np.float64)
 
 
-def require(attrs: dict[str, Any], key: str, op: str) -> Any:
-    if key not in attrs:
-        raise AttributeError_(f"op {op} needs attribute {key!r}")
-    return attrs[key]
 
 
 # ----------------------------------------------------------------------------- writing

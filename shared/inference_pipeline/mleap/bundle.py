@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from inference_pipeline.archives import ArtifactError, extract_artifact, extract_zip
 from inference_pipeline.mleap.attributes import attr_list_string, decode_attributes, dumps_json
 from inference_pipeline.mleap.frame import FrameError, LeapFrame
 from inference_pipeline.mleap.ops import base as ops_base
@@ -143,8 +144,9 @@ def load_op(node_dir: Path) -> Op:
 class Bundle:
     """A loaded bundle: ``transform`` runs the root op over a frame of columns."""
 
-    def __init__(self, root_dir: Path, meta: dict[str, Any], root: Op) -> None:
-        self.root_dir = root_dir
+    def __init__(self, source: Path, meta: dict[str, Any], root: Op) -> None:
+        #: What was loaded: a bundle directory or archive.
+        self.source = source
         self.meta = meta
         self.root = root
         self._needed = needed_by(root)
@@ -236,50 +238,34 @@ def _bundle_root(path: Path, workdir: Path) -> Path:
         if len(zips) == 1 and not (path / "root").exists():
             return _bundle_root(zips[0], workdir)
         raise BundleError(f"{path} has no bundle.json (expected bundle.json + root/, or exactly one .zip)")
-    if path.suffix == ".zip":
+    if path.suffix == ".zip" or path.name.endswith((".tar.gz", ".tgz")):
         try:
-            with zipfile.ZipFile(path) as zf:
-                _safe_extract_zip(zf, workdir)
-        except zipfile.BadZipFile as exc:
-            raise BundleError(f"{path}: {exc}") from None
-        return _bundle_root(workdir, workdir / "_")
-    if path.name.endswith((".tar.gz", ".tgz")):
-        from inference_pipeline.pipeline.artifacts import ArtifactError, extract_artifact
-
-        try:
-            extract_artifact(path, workdir)
+            if path.suffix == ".zip":
+                extract_zip(path, workdir, label="bundle")
+            else:
+                extract_artifact(path, workdir)
         except ArtifactError as exc:
             raise BundleError(str(exc)) from None
         return _bundle_root(workdir, workdir / "_")
     raise BundleError(f"{path} is not a bundle directory, .zip or .tar.gz")
 
 
-def _safe_extract_zip(zf: zipfile.ZipFile, target: Path) -> None:
-    target.mkdir(parents=True, exist_ok=True)
-    root = target.resolve()
-    for info in zf.infolist():
-        destination = (target / info.filename).resolve()
-        if not str(destination).startswith(str(root)):
-            raise BundleError(f"zip entry {info.filename!r} points outside the bundle")
-        if info.is_dir():
-            destination.mkdir(parents=True, exist_ok=True)
-        else:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(zf.read(info))
-
-
 def load_bundle(path: str | Path) -> Bundle:
-    """Load a bundle directory, ``.zip``, ``.tar.gz``, or a directory holding exactly one zip."""
+    """Load a bundle directory, ``.zip``, ``.tar.gz``, or a directory holding exactly one zip.
+
+    Archives are extracted into a temporary directory that is removed once the ops are built
+    (ops read every file at load time).
+    """
     path = Path(path)
     if not path.exists():
         raise BundleError(f"{path} does not exist")
-    workdir = Path(tempfile.mkdtemp(prefix="mleap-bundle-"))
-    root_dir = _bundle_root(path, workdir)
-    meta = _read_json(root_dir / "bundle.json")
-    if meta.get("format", "json") != "json":
-        raise BundleError(f"{root_dir / 'bundle.json'}: format {meta.get('format')!r} is not supported; "
-                          "serialize the bundle with format json")
-    return Bundle(root_dir, meta, load_op(root_dir / "root"))
+    with tempfile.TemporaryDirectory(prefix="mleap-bundle-") as workdir:
+        root_dir = _bundle_root(path, Path(workdir))
+        meta = _read_json(root_dir / "bundle.json")
+        if meta.get("format", "json") != "json":
+            raise BundleError(f"{root_dir / 'bundle.json'}: format {meta.get('format')!r} is not supported; "
+                              "serialize the bundle with format json")
+        return Bundle(path, meta, load_op(root_dir / "root"))
 
 
 __all__ = ["Bundle", "BundleError", "NodeSpec", "OpError", "load_bundle", "load_op", "write_bundle"]

@@ -73,6 +73,9 @@ class PipelineError(Exception):
         super().__init__(payload.get("Message", ""))
         self.status = status
         self.payload = payload
+        #: The failed request's own trace (set by ``SerialPipeline.invoke``): with many threads
+        #: serving, the newest entry of ``traces`` may be another request's.
+        self.trace: Trace | None = None
 
 
 class SerialPipeline:
@@ -91,9 +94,10 @@ class SerialPipeline:
     @property
     def session(self) -> requests.Session:
         # One pooled session per thread: requests.Session is not thread-safe.
-        if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
-        return self._local.session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def ping(self) -> dict[str, str]:
         """Container name → problem, for every container that is not healthy (empty: all good)."""
@@ -129,6 +133,7 @@ class SerialPipeline:
                         "limit of 5 MB.", ""))
         except PipelineError as exc:
             trace.status = exc.status
+            exc.trace = trace
             raise
         finally:
             trace.millis = round((time.perf_counter() - started) * 1000, 3)
@@ -198,11 +203,12 @@ def create_frontdoor_app(pipeline: SerialPipeline) -> Flask:
                                f"the limit is {MAX_REQUEST_BYTES} bytes"})
         # werkzeug headers are case-insensitive; plain dicts downstream are not.
         headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
+        trace: Trace | None
         try:
             out, content_type, trace = pipeline.invoke(body, request.headers.get("Content-Type", ""),
                                                        request.headers.get("Accept"), headers, request_id)
         except PipelineError as exc:
-            trace = pipeline.traces[-1] if pipeline.traces else None
+            trace = exc.trace
             log.warning("request %s failed: %s", request_id, exc.payload.get("Message"))
             response = _json(exc.status, exc.payload)
         else:

@@ -9,6 +9,7 @@ State (ports, pids, compose project) lives in a state directory so ``down``/``lo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,19 +27,14 @@ from typing import Any
 import requests
 import yaml
 
+from inference_pipeline.catalogue import REPOSITORY_PREFIX, stand_ins
 from inference_pipeline.pipeline.artifacts import model_dir_for
-from inference_pipeline.pipeline.spec import BuiltinImage, ImageUri, PipelineSpec, ProjectImage
+from inference_pipeline.spec.model import BuiltinImage, ImageUri, PipelineSpec, ProjectImage
 
 LOCALHOST = "127.0.0.1"
-LOCAL_IMAGE_PREFIX = "inference-pipeline"
+LOCAL_IMAGE_PREFIX = REPOSITORY_PREFIX
 # SageMaker built-ins → the local stand-in image (and runtime) of this repo.
-BUILTIN_STAND_INS = {
-    "sparkml-serving": "sparkml",
-    "sklearn": "sklearn",
-    "xgboost": "xgboost",
-    "linear-learner": "linear-learner",
-    "blazingtext": "blazingtext",
-}
+BUILTIN_STAND_INS = stand_ins()
 
 
 class SimulatorError(RuntimeError):
@@ -186,7 +182,7 @@ def render_compose(containers: list[LocalContainer], project: str) -> dict[str, 
     return {"name": project, "services": services}
 
 
-def _compose(state_dir: Path, project: str, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+def _compose(state_dir: Path, project: str, *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
     cmd = ["docker", "compose", "-p", project, "-f", str(state_dir / "compose.yaml"), *args]
     return subprocess.run(cmd, capture_output=capture, text=True, check=False)
 
@@ -344,14 +340,14 @@ class LocalPipeline:
                 (self.state_dir / "empty-model").mkdir(exist_ok=True)
             say(f"starting {c.name} ({c.runtime}) on port {c.port}")
             state.process_pids[c.name] = _spawn(
-                [sys.executable, "-m", "inference_pipeline.serving.entrypoint", "serve", "--runtime", c.runtime],
+                [sys.executable, "-m", "inference_pipeline.runtimes.serve", "serve", "--runtime", c.runtime],
                 self.state_dir / f"{c.name}.log", env)
             state.save(self.state_dir)
         for c in state.containers:
             pid = state.process_pids[c.name]
             try:
                 wait_healthy(f"http://{LOCALHOST}:{c.port}", timeout, what=f"container {c.name}",
-                             alive=lambda pid=pid: _alive(pid))
+                             alive=functools.partial(_alive, pid))
             except SimulatorError as exc:
                 tail = "\n    ".join(self.logs(c.name).strip().splitlines()[-15:])
                 raise SimulatorError(f"{exc}; last log lines:\n    {tail}") from None
@@ -378,7 +374,14 @@ class LocalPipeline:
         if state.mode == "docker":
             proc = _compose(self.state_dir, state.project, "logs", "--no-color", *([container] if container else []),
                             capture=True)
-            return proc.stdout + proc.stderr
+            return str(proc.stdout) + str(proc.stderr)
         selected = [container] if container else names
         return "".join((self.state_dir / f"{name}.log").read_text(errors="replace") for name in selected
                        if (self.state_dir / f"{name}.log").is_file())
+
+
+def compose_yaml(spec: PipelineSpec) -> str:
+    """The docker compose file ``up`` would run for ``spec`` (same project and artifact cache)."""
+    pipeline = LocalPipeline(spec)
+    compose = render_compose(plan_containers(spec, cache_dir=pipeline.cache_dir), pipeline.project)
+    return yaml.safe_dump(compose, sort_keys=False)

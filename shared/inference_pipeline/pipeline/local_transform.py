@@ -15,7 +15,6 @@ from typing import Any
 
 import requests
 
-from inference_pipeline.deploy.render import render_transform_job
 from inference_pipeline.pipeline.batch import (
     InvokeResult,
     TransformReport,
@@ -25,7 +24,8 @@ from inference_pipeline.pipeline.batch import (
 )
 from inference_pipeline.pipeline.batch.types import Invoke, ProgressCallback
 from inference_pipeline.pipeline.local import LocalPipeline, default_state_dir
-from inference_pipeline.pipeline.spec import PipelineSpec
+from inference_pipeline.spec.model import PipelineSpec
+from inference_pipeline.spec.render import render_transform_job
 
 
 def http_invoker(url: str, *, timeout: float = 600.0) -> Invoke:

@@ -1,20 +1,16 @@
-"""Runtime registry: image name → the class that serves it (imported lazily, so an image
-only needs the dependencies of its own runtime)."""
+"""Runtime registry: image name → the class that serves it, read from the image catalogue.
+
+Classes are imported lazily, so an image only needs the dependencies of its own runtime.
+"""
 
 from __future__ import annotations
 
 import importlib
 
-from inference_pipeline.runtimes.base import InferenceRequest, InferenceResponse, Runtime
+from inference_pipeline.catalogue import IMAGES
+from inference_pipeline.serving.runtime import Runtime
 
-RUNTIMES: dict[str, str] = {
-    "sklearn": "inference_pipeline.runtimes.sklearn:SklearnRuntime",
-    "sparkml": "inference_pipeline.runtimes.sparkml:SparkMLRuntime",
-    "postprocessing": "inference_pipeline.runtimes.postprocessing:PostprocessingRuntime",
-    "xgboost": "inference_pipeline.runtimes.xgboost:XGBoostRuntime",
-    "linear-learner": "inference_pipeline.runtimes.linear_learner:LinearLearnerRuntime",
-    "blazingtext": "inference_pipeline.runtimes.blazingtext:BlazingTextRuntime",
-}
+RUNTIMES: dict[str, str] = {entry.name: entry.runtime for entry in IMAGES}
 
 
 def runtime_class(name: str) -> type[Runtime]:
@@ -30,4 +26,4 @@ def runtime_class(name: str) -> type[Runtime]:
     return cls
 
 
-__all__ = ["RUNTIMES", "InferenceRequest", "InferenceResponse", "Runtime", "runtime_class"]
+__all__ = ["RUNTIMES", "runtime_class"]

@@ -15,18 +15,11 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from inference_pipeline.runtimes.base import InferenceRequest, InferenceResponse, Runtime
-from inference_pipeline.serving.errors import (
-    InferenceError,
-    ModelNotReady,
-    NoContent,
-    PayloadTooLarge,
-    UnsupportedAccept,
-    UnsupportedContentType,
-)
+from inference_pipeline.serving.errors import InferenceError, ModelNotReady, NoContent, PayloadTooLarge
 from inference_pipeline.serving.logs import log_request
-from inference_pipeline.serving.media import JSON, JSONLINES, MediaType, negotiate, parse_accept
+from inference_pipeline.serving.media import JSON, JSONLINES, MediaType, parse_accept
 from inference_pipeline.serving.model_state import LoadState, ModelHolder
+from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
@@ -34,12 +27,11 @@ log = logging.getLogger(__name__)
 REQUEST_ID_HEADERS = ("X-Amzn-SageMaker-Inference-Id", "X-Request-Id")
 
 
-def create_app(runtime: Runtime, settings: ServingSettings, *, load_in_background: bool = True) -> Flask:
-    """Build the Flask app and start loading the model (in the background by default)."""
+def create_app(runtime: Runtime, settings: ServingSettings) -> Flask:
+    """Build the Flask app and start loading the model in the background."""
     holder = ModelHolder(runtime, settings.model_dir)
     app = Flask(f"inference_pipeline.{runtime.name}")
     app.config["MAX_CONTENT_LENGTH"] = None  # we enforce the limit ourselves, with our message
-    app.extensions["model_holder"] = holder
 
     @app.get("/ping")
     def ping() -> Response:
@@ -73,7 +65,7 @@ def create_app(runtime: Runtime, settings: ServingSettings, *, load_in_backgroun
         return _error_response(InferenceError(f"method {request.method} is not allowed on {request.path}",
                                               status=405, code="MethodNotAllowed"), _request_id())
 
-    holder.start(background=load_in_background)
+    holder.start()
     return app
 
 
@@ -98,22 +90,9 @@ def _read_body(limit: int) -> bytes:
 
 def _build_request(runtime: Runtime, settings: ServingSettings, body: bytes, request_id: str) -> InferenceRequest:
     raw_type = request.headers.get("Content-Type", "").strip()
-    content_type = MediaType.parse(raw_type) if raw_type else None
-    if runtime.content_types is not None:
-        if content_type is None:
-            default = getattr(runtime, "default_content_type", None)
-            if default is None:
-                raise UnsupportedContentType("", runtime.content_types)
-            content_type = MediaType.parse(default)
-        elif content_type.essence not in runtime.content_types:
-            raise UnsupportedContentType(raw_type, runtime.content_types)
     accept_header = request.headers.get("Accept", "")
-    accept: MediaType | None = None
-    if runtime.accepts is not None:
-        default_accept = settings.default_accept or runtime.default_accept
-        accept = negotiate(accept_header, list(runtime.accepts), default_accept)
-        if accept is None:
-            raise UnsupportedAccept(accept_header, runtime.accepts)
+    content_type, accept = runtime.negotiate(MediaType.parse(raw_type) if raw_type else None, accept_header,
+                                             settings.default_accept)
     return InferenceRequest(body=body, content_type=content_type, accept=accept,
                             accept_header=accept_header, headers=dict(request.headers),
                             request_id=request_id)

@@ -8,8 +8,8 @@ import time
 from enum import Enum
 from pathlib import Path
 
-from inference_pipeline.runtimes.base import Runtime
 from inference_pipeline.serving.errors import ModelLoadError
+from inference_pipeline.serving.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,8 @@ class ModelHolder:
         self.reason = "model is loading"
         self._ready = threading.Event()
 
-    def start(self, background: bool = True) -> None:
-        if background:
-            threading.Thread(target=self._load, name="model-loader", daemon=True).start()
-        else:
-            self._load()
+    def start(self) -> None:
+        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)

@@ -1,4 +1,4 @@
-"""Runs the WSGI app under gunicorn (threaded workers, one model per worker)."""
+"""Runs a WSGI app under gunicorn, built in each worker after fork."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from inference_pipeline.serving.runtime import Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
 
@@ -17,7 +18,7 @@ def _heartbeat_dir() -> str | None:
 
 
 class WSGIServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn run from Python: ``app_factory`` is called in each worker after fork."""
+    """Programmatic gunicorn: ``app_factory`` is called in each worker after fork (no preload)."""
 
     def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
         self.app_factory = app_factory
@@ -33,40 +34,34 @@ class WSGIServer(BaseApplication):  # type: ignore[misc]
         return self.app_factory()
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """Programmatic gunicorn: the app is built in each worker after fork (no preload), so every
-    worker loads its own model in the background and /ping reflects that worker's state."""
+def model_server_options(settings: ServingSettings, name: str) -> dict[str, Any]:
+    """gunicorn settings of a model container, from SageMaker's environment variables."""
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "timeout": settings.timeout,
+        # SageMaker sends SIGKILL 30 s after SIGTERM: finish in-flight requests before that.
+        "graceful_timeout": 25,
+        "keepalive": 75,
+        "loglevel": "warning" if settings.log_level > 20 else "info",
+        "accesslog": None,
+        "worker_tmp_dir": _heartbeat_dir(),
+        "proc_name": f"inference-pipeline-{name}",
+    }
 
-    def __init__(self, runtime_name: str, settings: ServingSettings) -> None:
-        self.runtime_name = runtime_name
-        self.settings = settings
-        super().__init__()
 
-    def load_config(self) -> None:
-        s = self.settings
-        options: dict[str, Any] = {
-            "bind": f"{s.host}:{s.port}",
-            "workers": s.workers,
-            "worker_class": "gthread",
-            "threads": s.threads,
-            "timeout": s.timeout,
-            # SageMaker sends SIGKILL 30 s after SIGTERM: finish in-flight requests before that.
-            "graceful_timeout": 25,
-            "keepalive": 75,
-            "loglevel": "warning" if s.log_level > 20 else "info",
-            "accesslog": None,
-            "worker_tmp_dir": _heartbeat_dir(),
-            "proc_name": f"inference-pipeline-{self.runtime_name}",
-        }
-        for key, value in options.items():
-            if value is not None:
-                self.cfg.set(key, value)
+def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], settings: ServingSettings,
+                  name: str) -> None:
+    """Serve one runtime until SIGTERM: every worker builds its own runtime and loads its model,
+    so /ping reflects that worker's state."""
 
-    def load(self) -> Any:
-        from inference_pipeline.runtimes import runtime_class
+    def app_factory() -> Any:
         from inference_pipeline.serving.app import create_app
         from inference_pipeline.serving.logs import configure_logging
 
-        configure_logging(self.settings.log_level)
-        runtime = runtime_class(self.runtime_name)(self.settings)
-        return create_app(runtime, self.settings)
+        configure_logging(settings.log_level)
+        return create_app(runtime_factory(settings), settings)
+
+    WSGIServer(app_factory, model_server_options(settings, name)).run()

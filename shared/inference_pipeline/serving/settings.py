@@ -20,6 +20,33 @@ _BATCH_STRATEGIES = {"MULTI_RECORD": "MULTI_RECORD", "MULTIRECORD": "MULTI_RECOR
                      "SINGLE_RECORD": "SINGLE_RECORD", "SINGLERECORD": "SINGLE_RECORD"}
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def parse_flag(value: Any) -> bool:
+    """A boolean setting, one rule for every image: 1/true/yes/on or 0/false/no/off (any case)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"must be true or false, got {str(value)[:40]!r}")
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """The boolean environment variable ``name``; SettingsError naming it when it is not one."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return parse_flag(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
 class ServingSettings(BaseSettings):
     """Everything the serving process reads from the environment (SageMaker's names)."""
 
@@ -68,7 +95,7 @@ class ServingSettings(BaseSettings):
     @field_validator("batch", mode="before")
     @classmethod
     def _parse_bool(cls, value: Any) -> bool:
-        return str(value).strip().lower() in ("1", "true", "yes")
+        return parse_flag(value)
 
     @field_validator("default_accept", "program", mode="before")
     @classmethod

@@ -7,8 +7,8 @@ from inference_pipeline.pipeline.batch.splitting import (
     plan_batches,
     recordio_unpadded,
     split_lines,
-    split_records,
     split_recordio,
+    split_records,
 )
 
 from .conftest import recordio_frame, recordio_payloads

@@ -12,7 +12,7 @@ import requests
 from botocore.validate import ParamValidator
 from moto.server import ThreadedMotoServer
 
-from inference_pipeline.pipeline.spec import PipelineSpec, parse_spec
+from inference_pipeline.spec.model import PipelineSpec, parse_spec
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 

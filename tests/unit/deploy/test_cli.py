@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import types
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,8 @@ from typer.testing import CliRunner, Result
 
 from inference_pipeline.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, app
 from inference_pipeline.deploy.deployer import AwsClients
-from inference_pipeline.deploy.render import render_create_model
-from inference_pipeline.pipeline.spec import load_spec
+from inference_pipeline.spec.model import load_spec
+from inference_pipeline.spec.render import render_create_model
 
 from .conftest import spec_data
 
@@ -195,18 +194,20 @@ def test_remote_transform_against_moto(local_model_spec: Path, moto_env: AwsClie
 
 
 def test_local_transform_delegates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inference_pipeline.pipeline import local_transform
+
     path = write_spec(tmp_path)
     calls: list[tuple[Any, ...]] = []
-    fake = types.ModuleType("inference_pipeline.cli.local")
-    fake.run_local_transform = lambda spec, inp, out, **kw: calls.append((spec, inp, out, kw))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "inference_pipeline.cli.local", fake)
+
+    def fake(spec: Any, inp: Path, out: Path, **kw: Any) -> Any:
+        calls.append((spec.name, inp, out, kw["docker"], kw["port"]))
+        return types.SimpleNamespace(files_ok=1, files_failed=0, records=3, seconds=0.1, records_per_second=30.0,
+                                     failures=[], succeeded=True)
+
+    monkeypatch.setattr(local_transform, "run_local_transform", fake)
     result = run("transform", str(path), "--input", "data/", "--output", "out/", "--no-docker")
     assert result.exit_code == EXIT_OK, result.stderr
-    assert calls == [(path, "data/", "out/", {"docker": False, "port": 8090})]
-
-    monkeypatch.setitem(sys.modules, "inference_pipeline.cli.local", None)
-    result = run("transform", str(path), "--input", "data/", "--output", "out/")
-    assert result.exit_code == EXIT_USAGE and "--remote" in result.stderr
+    assert calls == [(load_spec(path).name, Path("data/"), Path("out/"), False, 8090)]
 
 
 def test_region_required(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

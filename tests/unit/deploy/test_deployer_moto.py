@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from inference_pipeline.archives import file_sha256, package_model_dir
 from inference_pipeline.deploy.deployer import (
     AwsClients,
     DeployError,
@@ -21,8 +22,7 @@ from inference_pipeline.deploy.deployer import (
     deploy,
     versioned_name,
 )
-from inference_pipeline.pipeline.artifacts import file_sha256, package_model_dir
-from inference_pipeline.pipeline.spec import PipelineSpec
+from inference_pipeline.spec.model import PipelineSpec
 
 from .conftest import make_spec
 

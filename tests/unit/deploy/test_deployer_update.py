@@ -9,7 +9,7 @@ so deregistration, restore and re-registration are observed for real.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,13 +17,13 @@ import pytest
 from botocore.stub import Stubber
 
 from inference_pipeline.deploy.deployer import AwsClients, DeployError, create_transform_job, deploy
-from inference_pipeline.deploy.render import render_create_model, render_endpoint_config
-from inference_pipeline.pipeline.spec import PipelineSpec
+from inference_pipeline.spec.model import PipelineSpec
+from inference_pipeline.spec.render import render_create_model, render_endpoint_config
 
 from .conftest import make_spec
 
 REGION = "us-east-1"
-NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:"
 RESOURCE = "endpoint/abalone/variant/AllTraffic"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"

@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from inference_pipeline.deploy.images import (
+from inference_pipeline.spec.images import (
     PROJECT_IMAGES,
     builtin_image_names,
     builtin_image_uri,
@@ -82,7 +82,7 @@ def test_enough_regions_everywhere() -> None:
 
 
 def test_data_file_consistency() -> None:
-    data = json.loads(resources.files("inference_pipeline.deploy").joinpath("data/builtin_images.json").read_text())
+    data = json.loads(resources.files("inference_pipeline.spec").joinpath("data/builtin_images.json").read_text())
     for name, image in data["images"].items():
         assert image["default_version"] in image["versions"], name
         for alias, target in image.get("aliases", {}).items():

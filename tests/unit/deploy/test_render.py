@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from inference_pipeline.deploy.render import (
+from inference_pipeline.spec.model import ProjectImage
+from inference_pipeline.spec.render import (
     render_autoscaling,
     render_create_model,
     render_endpoint,
@@ -15,8 +16,7 @@ from inference_pipeline.deploy.render import (
     render_update_endpoint,
     resolve_image,
 )
-from inference_pipeline.deploy.validation import RequestValidationError, validate_request
-from inference_pipeline.pipeline.spec import ProjectImage
+from inference_pipeline.spec.validation import RequestValidationError, validate_request
 
 from .conftest import ROLE, botocore_valid, make_spec
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inference_pipeline.deploy.validation import RequestValidationError, validate_request
+from inference_pipeline.spec.validation import RequestValidationError, validate_request
 
 
 def test_valid_request_passes() -> None:

@@ -15,7 +15,7 @@ from pyspark.ml import PipelineModel, Transformer
 from pyspark.sql import DataFrame
 from pyspark.sql.types import ArrayType, StructField
 
-from ...runtimes.sparkml_schema import SCHEMA_FILE, SchemaError, parse_schema
+from ..serving_schema import SCHEMA_FILE, SchemaError, parse_schema
 from .columns import basic_type_name, is_vector
 from .errors import ExportError
 

@@ -192,7 +192,9 @@ class _Parser:
 
 def _split_commas(inner: str) -> list[str]:
     """Split on commas outside quotes (names may contain commas)."""
-    parts, current, quote = [], [], None
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
     for char in inner:
         if quote:
             quote = None if char == quote else quote

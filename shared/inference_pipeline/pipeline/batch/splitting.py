@@ -6,15 +6,12 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ...serving.codecs.recordio import MAGIC, FramingError, iter_records
 from .config import BatchStrategy, SplitType, TransformConfig
 from .errors import FileTransformError
 
-RECORDIO_MAGIC = 0xCED7230A
 _HEADER = struct.Struct("<II")  # magic, then length (low 29 bits) + continuation flag (top 3)
 _LENGTH_MASK = (1 << 29) - 1
-# Continuation flags of MXNet/SageMaker RecordIO: a record whose payload contained the magic
-# number is stored as several frames: start (1), middle (2), end (3). 0 = whole record.
-_WHOLE, _START, _MIDDLE, _END = 0, 1, 2, 3
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -27,43 +24,26 @@ def split_lines(data: bytes) -> list[bytes]:
 
 def split_recordio(data: bytes) -> list[bytes]:
     """Records of a ``RecordIO`` split, each as its complete frame(s) including padding."""
-    records: list[bytes] = []
-    pos, start, size = 0, None, len(data)
-    while pos < size:
-        if pos + _HEADER.size > size:
-            raise FileTransformError(
-                f"RecordIO: truncated header at byte {pos}", first_record=len(records)
-            )
-        magic, word = _HEADER.unpack_from(data, pos)
-        if magic != RECORDIO_MAGIC:
-            raise FileTransformError(
-                f"RecordIO: bad magic number 0x{magic:08x} at byte {pos} (expected 0x{RECORDIO_MAGIC:08x})",
-                first_record=len(records),
-            )
-        length, flag = word & _LENGTH_MASK, word >> 29
-        end = pos + _HEADER.size + length + (-length % 4)
-        if pos + _HEADER.size + length > size:
-            raise FileTransformError(
-                f"RecordIO: record at byte {pos} claims {length} bytes but the file ends first",
-                first_record=len(records),
-            )
-        if flag in (_WHOLE, _START) and start is not None:
-            raise FileTransformError(f"RecordIO: unterminated multi-part record before byte {pos}",
-                                     first_record=len(records))
-        if flag in (_MIDDLE, _END) and start is None:
-            raise FileTransformError(f"RecordIO: continuation frame without a start at byte {pos}",
-                                     first_record=len(records))
-        if flag == _START:
-            start = pos
-        elif flag == _WHOLE:
-            records.append(data[pos:end])
-        elif flag == _END:
-            records.append(data[start:end])
-            start = None
-        pos = end
-    if start is not None:
-        raise FileTransformError("RecordIO: file ends inside a multi-part record", first_record=len(records))
-    return records
+    try:
+        return [data[record.start:record.end] for record in iter_records(data)]
+    except FramingError as exc:
+        raise FileTransformError(_file_message(exc), first_record=exc.record) from None
+
+
+def _file_message(exc: FramingError) -> str:
+    if exc.kind == "truncated_header":
+        return f"RecordIO: truncated header at byte {exc.pos}"
+    if exc.kind == "bad_magic":
+        return f"RecordIO: bad magic number 0x{exc.magic:08x} at byte {exc.pos} (expected 0x{MAGIC:08x})"
+    if exc.kind == "truncated_payload":
+        return f"RecordIO: record at byte {exc.pos} claims {exc.length} bytes but the file ends first"
+    if exc.kind == "unterminated":
+        return f"RecordIO: unterminated multi-part record before byte {exc.pos}"
+    if exc.kind == "orphan_continuation":
+        return f"RecordIO: continuation frame without a start at byte {exc.pos}"
+    if exc.kind == "ends_inside":
+        return "RecordIO: file ends inside a multi-part record"
+    return f"RecordIO: unknown continuation flag {exc.flag} at byte {exc.pos}"
 
 
 def recordio_unpadded(record: bytes) -> bytes:

@@ -120,8 +120,8 @@ def encode(data: Any) -> bytes:
         if isinstance(value, dict):
             raise TypeError("cannot write a mapping as CSV rows")
         value = [value]
-    lines = []
+    text_lines: list[str] = []
     for row in value:
         cells = row if isinstance(row, list) else [row]
-        lines.append(",".join(map(_field, cells)))
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+        text_lines.append(",".join(map(_field, cells)))
+    return ("\n".join(text_lines) + "\n").encode("utf-8") if text_lines else b""

@@ -49,8 +49,9 @@ def _instance_row(item: Any, where: str) -> list[Any]:
     if isinstance(item, _SCALARS):
         return [item]
     if isinstance(item, dict):
-        if isinstance(item.get("features"), list):
-            return item["features"]
+        features = item.get("features")
+        if isinstance(features, list):
+            return features
         data = item.get("data")
         if isinstance(data, dict) and isinstance(data.get("features"), dict):
             features = data["features"]

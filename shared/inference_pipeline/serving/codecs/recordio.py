@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,39 +47,95 @@ def _pad(length: int) -> int:
     return (length + 3) & ~3
 
 
-def read_recordio(data: bytes) -> list[bytes]:
-    """The payloads of a RecordIO stream; BadRequest names the broken record (1-based)."""
-    records: list[bytes] = []
+class FramingError(ValueError):
+    """A RecordIO stream that cannot be cut into records; ``kind`` says how it is broken.
+
+    Kinds: ``truncated_header``, ``bad_magic``, ``truncated_payload``, ``unterminated`` (a
+    whole or start frame inside a multi-part record), ``orphan_continuation`` (a middle or end
+    frame without a start), ``bad_flag``, ``ends_inside`` (the data ends in a multi-part record).
+    """
+
+    def __init__(self, kind: str, *, pos: int, record: int, magic: int = 0, length: int = 0,
+                 remaining: int = 0, flag: int = 0) -> None:
+        super().__init__(kind)
+        self.kind, self.pos, self.record = kind, pos, record
+        self.magic, self.length, self.remaining, self.flag = magic, length, remaining, flag
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record of a stream: its frames span ``data[start:end]`` (padding included)."""
+
+    start: int
+    end: int
+    payload: bytes
+
+
+def iter_records(data: bytes) -> Iterator[RawRecord]:
+    """The records of a RecordIO stream, multi-part records joined; FramingError when broken.
+
+    The single parser of RecordIO framing: the codec reads payloads from it, Batch Transform
+    splits files with it.
+    """
     parts: list[bytes] | None = None  # a multi-part record being joined
+    first = 0  # where that record's first frame starts
+    count = 0
     pos, end = 0, len(data)
     while pos < end:
-        where = f"record {len(records) + 1}"
-        if end - pos < 8:
-            raise BadRequest(f"{where}: truncated RecordIO header at byte {pos} ({end - pos} bytes left)")
+        if end - pos < _HEADER.size:
+            raise FramingError("truncated_header", pos=pos, record=count, remaining=end - pos)
         magic, header = _HEADER.unpack_from(data, pos)
         if magic != MAGIC:
-            raise BadRequest(f"{where}: bad RecordIO magic {magic:#010x} at byte {pos}; expected {MAGIC:#010x}")
+            raise FramingError("bad_magic", pos=pos, record=count, magic=magic)
         flag, length = header >> _LENGTH_BITS, header & _LENGTH_MASK
-        start = pos + 8
+        start = pos + _HEADER.size
         if start + length > end:
-            raise BadRequest(f"{where}: truncated; the header at byte {pos} declares {length} bytes "
-                             f"but {end - start} remain")
+            raise FramingError("truncated_payload", pos=pos, record=count, length=length,
+                               remaining=end - start)
         payload = data[start:start + length]
-        pos = start + _pad(length)  # the last record's padding may be missing, as the SDK tolerates
-        if flag == _WHOLE and parts is None:
-            records.append(payload)
-        elif flag == _START and parts is None:
-            parts = [payload]
-        elif flag in (_MIDDLE, _END) and parts is not None:
+        frame_pos, pos = pos, min(start + _pad(length), end)  # the last record's padding may be missing
+        if flag in (_WHOLE, _START) and parts is not None:
+            raise FramingError("unterminated", pos=frame_pos, record=count, flag=flag)
+        if flag in (_MIDDLE, _END) and parts is None:
+            raise FramingError("orphan_continuation", pos=frame_pos, record=count, flag=flag)
+        if flag == _WHOLE:
+            count += 1
+            yield RawRecord(frame_pos, pos, payload)
+        elif flag == _START:
+            first, parts = frame_pos, [payload]
+        elif flag in (_MIDDLE, _END):
+            assert parts is not None
             parts.append(payload)
             if flag == _END:
-                records.append(_MAGIC_BYTES.join(parts))
+                count += 1
+                yield RawRecord(first, pos, _MAGIC_BYTES.join(parts))
                 parts = None
         else:
-            raise BadRequest(f"{where}: unexpected RecordIO continuation flag {flag} at byte {pos}")
+            raise FramingError("bad_flag", pos=frame_pos, record=count, flag=flag)
     if parts is not None:
-        raise BadRequest(f"record {len(records) + 1}: the body ends inside a multi-part record")
-    return records
+        raise FramingError("ends_inside", pos=end, record=count)
+
+
+def read_recordio(data: bytes) -> list[bytes]:
+    """The payloads of a RecordIO stream; BadRequest names the broken record (1-based)."""
+    try:
+        return [record.payload for record in iter_records(data)]
+    except FramingError as exc:
+        raise BadRequest(_request_message(exc)) from None
+
+
+def _request_message(exc: FramingError) -> str:
+    where = f"record {exc.record + 1}"
+    if exc.kind == "truncated_header":
+        return f"{where}: truncated RecordIO header at byte {exc.pos} ({exc.remaining} bytes left)"
+    if exc.kind == "bad_magic":
+        return f"{where}: bad RecordIO magic {exc.magic:#010x} at byte {exc.pos}; expected {MAGIC:#010x}"
+    if exc.kind == "truncated_payload":
+        return (f"{where}: truncated; the header at byte {exc.pos} declares {exc.length} bytes "
+                f"but {exc.remaining} remain")
+    if exc.kind == "ends_inside":
+        return f"{where}: the body ends inside a multi-part record"
+    return f"{where}: unexpected RecordIO continuation flag {exc.flag} at byte {exc.pos}"
 
 
 def write_recordio(records: Iterable[bytes]) -> bytes:

@@ -63,12 +63,13 @@ def _check_cells(rows: Sequence[Sequence[Any]], names: Sequence[str] | None) -> 
 
 def _numeric(rows: Sequence[Sequence[Any]]) -> list[list[float]] | None:
     """Every cell as a float, or None as soon as one is not numeric."""
-    out = []
+    out: list[list[float]] = []
     for row in rows:
         values = [to_float(cell) for cell in row]
-        if None in values:
+        numbers = [value for value in values if value is not None]
+        if len(numbers) != len(values):
             return None
-        out.append(values)  # type: ignore[arg-type]
+        out.append(numbers)
     return out
 
 

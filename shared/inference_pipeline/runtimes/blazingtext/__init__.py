@@ -1,0 +1,1 @@
+"""The blazingtext image's runtime: ``runtime`` (the Runtime class) and the modules it uses."""

@@ -1,0 +1,1 @@
+"""The linear_learner image's runtime: ``runtime`` (the Runtime class) and the modules it uses."""

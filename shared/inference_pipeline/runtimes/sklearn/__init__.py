@@ -1,0 +1,1 @@
+"""The sklearn image's runtime: ``runtime`` (the Runtime class) and the modules it uses."""

@@ -1,0 +1,63 @@
+"""scikit-learn runtime: AWS sklearn-container compatible scripts, with safer defaults.
+
+Differences from AWS's container, on purpose: the model loads at start (so /ping tells the
+truth); without ``model_fn`` we load ``model.joblib``/``model.pkl``; a one-row CSV stays 2-D;
+a transformer without ``predict`` is served by ``transform`` (featurizers).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar
+
+from inference_pipeline.runtimes.user_script.runtime import ScriptRuntime
+from inference_pipeline.runtimes.versions import check_versions
+from inference_pipeline.serving.errors import BadRequest, InferenceError, ModelLoadError
+
+log = logging.getLogger(__name__)
+
+MODEL_FILES = ("model.joblib", "model.pkl", "model.pickle")
+
+
+class SklearnRuntime(ScriptRuntime):
+    name: ClassVar[str] = "sklearn"
+
+    def load(self, model_dir: Path) -> None:
+        check_versions(model_dir)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            super().load(model_dir)
+        for warning in caught:
+            if type(warning.message).__name__ == "InconsistentVersionWarning":
+                msg = warning.message
+                log.warning("model was pickled with scikit-learn %s but this image has scikit-learn %s (%s)",
+                            getattr(msg, "original_sklearn_version", "?"),
+                            getattr(msg, "current_sklearn_version", "?"),
+                            getattr(msg, "estimator_name", "estimator"))
+            else:
+                log.warning("while loading the model: %s", warning.message)
+
+    def default_model_fn(self, model_dir: Path) -> Any:
+        import joblib
+
+        for name in MODEL_FILES:
+            path = model_dir / name
+            if path.is_file():
+                try:
+                    return joblib.load(path)
+                except (pickle.UnpicklingError, EOFError, ValueError, ImportError, AttributeError) as exc:
+                    raise ModelLoadError(f"cannot load {path}: {type(exc).__name__}: {exc}") from exc
+        raise ModelLoadError(f"no model_fn in the script and none of {', '.join(MODEL_FILES)} in {model_dir}; "
+                             "provide model_fn(model_dir) via SAGEMAKER_PROGRAM or save the model as model.joblib")
+
+    def default_predict_fn(self, data: Any, model: Any) -> Any:
+        method = getattr(model, "predict", None) or getattr(model, "transform", None)
+        if method is None:
+            raise InferenceError(f"{type(model).__name__} has neither predict nor transform; provide predict_fn")
+        try:
+            return method(data)
+        except ValueError as exc:  # wrong feature count, unparsable values: the input's fault
+            raise BadRequest(f"the model rejected the input: {exc}") from exc

@@ -1,0 +1,287 @@
+"""SparkML serving without a JVM: AWS sparkml-serving's HTTP contract over our MLeap runtime.
+
+Drop-in for ``sagemaker-sparkml-serving``: same env vars (``SAGEMAKER_SPARKML_SCHEMA``,
+``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``), request bodies, Accept values, status codes and —
+for single records — byte-identical bodies (Java number formatting, densified vectors).
+Better than the original on purpose: every CSV row is transformed (AWS uses the first only),
+JSON Lines requests get real JSON Lines back (``SAGEMAKER_SPARKML_LEGACY_JSONLINES=true``
+restores AWS's bracketed ``[[...], [...]]`` form), the schema may come from
+``sagemaker-sparkml-schema.json`` in the model directory (the env var wins), and
+``/execution-parameters`` advertises MULTI_RECORD so Batch Transform can batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from inference_pipeline.mleap import Bundle, BundleError, FrameError, OpError, UnsupportedOpError, load_bundle
+from inference_pipeline.mleap.frame import LeapFrame, ListColumn, Scalar, Vector
+from inference_pipeline.mleap.javafmt import java_double_str
+from inference_pipeline.mleap.serving_schema import (
+    ColumnSpec,
+    SchemaError,
+    ServingSchema,
+    load_default_schema,
+    parse_schema,
+)
+from inference_pipeline.runtimes.sparkml.values import convert_value
+from inference_pipeline.serving.codecs import body_text
+from inference_pipeline.serving.errors import BadRequest, InferenceError, ModelLoadError, NoContent
+from inference_pipeline.serving.media import CSV, JSON, JSONLINES, MediaType
+from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
+from inference_pipeline.serving.settings import env_flag
+
+VALID_ACCEPTS = ("text/csv", "application/jsonlines", "application/jsonlines;data=text")
+BAD_ACCEPT = "Accept value passed via request or environment variable is not valid"
+NO_SCHEMA = "Input schema has to be provided either via environment variable or via the request"
+
+
+class UnsupportedMediaType(InferenceError):
+    status = 415
+    code = "Unsupported Media Type"
+
+
+def _accept_key(media: MediaType) -> str:
+    """An Accept as the JVM container compares it: essence plus non-charset parameters."""
+    params = {k: v for k, v in media.params.items() if k != "charset"}
+    return media.essence + "".join(f";{k}={v}" for k, v in params.items())
+
+
+def _jackson(value: Any) -> str:
+    """One JSON value as Jackson writes it: Java doubles, NaN/Infinity quoted, compact."""
+    if isinstance(value, float):
+        text = java_double_str(value)
+        return f'"{text}"' if text in ("NaN", "Infinity", "-Infinity") else text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _to_string(value: Any) -> str:
+    """Java's toString of a value in an MLeap row."""
+    if isinstance(value, (float, np.floating)):
+        return java_double_str(float(value))
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value)
+
+
+class SparkMLRuntime(Runtime):
+    name: ClassVar[str] = "sparkml"
+    # Negotiated in ``negotiate``: AWS answers 415 with its own body, and 400 for a bad Accept.
+    content_types: ClassVar[tuple[str, ...] | None] = (CSV, JSON, JSONLINES)
+    default_accept: ClassVar[str] = "text/csv"
+    plain_errors: ClassVar[bool] = True
+
+    bundle: Bundle
+    schema: ServingSchema | None
+
+    def load(self, model_dir: Path) -> None:
+        try:
+            self.schema = load_default_schema(os.environ.get("SAGEMAKER_SPARKML_SCHEMA"), model_dir)
+        except SchemaError as exc:
+            raise ModelLoadError(f"invalid schema: {exc}") from None
+        try:
+            self.bundle = load_bundle(model_dir)
+        except (BundleError, UnsupportedOpError, ValueError) as exc:
+            raise ModelLoadError(f"cannot load the MLeap bundle in {model_dir}: {exc}") from None
+        self.legacy_jsonlines = env_flag("SAGEMAKER_SPARKML_LEGACY_JSONLINES")
+        if self.schema is not None:
+            missing = [c for c in self.bundle.input_columns if c not in {i.name for i in self.schema.inputs}]
+            if missing:
+                raise ModelLoadError(f"the schema's input lacks column(s) {', '.join(missing)} that the bundle needs")
+
+    def execution_parameters(self) -> dict[str, Any]:
+        return {"BatchStrategy": "MULTI_RECORD"}
+
+    # ------------------------------------------------------------------ negotiation
+
+    def negotiate(self, content_type: MediaType | None, accept_header: str,
+                  default_accept: str | None) -> tuple[MediaType | None, MediaType | None]:
+        if content_type is None or content_type.essence not in (CSV, JSON, JSONLINES):
+            raise UnsupportedMediaType(f"Content type '{content_type or ''}' not supported")
+        accept = accept_header.strip()
+        if not accept or accept == "*/*":
+            accept = default_accept or self.default_accept
+        media = MediaType.parse(accept)
+        if _accept_key(media) not in VALID_ACCEPTS:
+            raise BadRequest(BAD_ACCEPT)
+        return content_type, media
+
+    # ------------------------------------------------------------------ requests
+
+    def invoke(self, request: InferenceRequest) -> InferenceResponse:
+        media, accept_type = request.content_type, request.accept
+        assert media is not None and accept_type is not None
+        if not request.body.strip():
+            raise NoContent()
+        text = body_text(request.body, media)
+        accept = _accept_key(accept_type)
+        if media.essence == CSV:
+            schema, rows = self._require(self.schema), self._csv_rows(text)
+        elif media.essence == JSON:
+            schema, rows = self._json_rows(text)
+        else:
+            schema, rows = self._jsonlines_rows(text)
+        values = self._transform(schema, rows)
+        bodies = [self._format(value, schema.output, accept) for value in values]
+        content_type = "text/csv" if accept == "text/csv" else "application/jsonlines"
+        if media.essence == JSONLINES:
+            if self.legacy_jsonlines:
+                body = "[" + ", ".join(f"[{b}]" for b in bodies) + "]"
+            else:
+                body = "".join(b + "\n" for b in bodies)
+        else:
+            body = "\n".join(bodies)
+        return InferenceResponse(body.encode("utf-8"), content_type)
+
+    def _require(self, schema: ServingSchema | None) -> ServingSchema:
+        if schema is None:
+            raise BadRequest(NO_SCHEMA)
+        return schema
+
+    def _csv_rows(self, text: str) -> list[list[Any]]:
+        try:
+            return [row for row in csv.reader(io.StringIO(text)) if row]
+        except csv.Error as exc:
+            raise BadRequest(f"malformed CSV: {exc}") from None
+
+    @staticmethod
+    def _load_json(line: str, where: str) -> Any:
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadRequest(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+    def _body_schema(self, document: Any, where: str) -> ServingSchema | None:
+        if not isinstance(document, dict):
+            raise BadRequest(f'{where} must be a JSON object with "data"')
+        unknown = set(document) - {"data", "schema"}
+        if unknown:
+            raise BadRequest(f'{where} has unknown field(s) {", ".join(sorted(unknown))} (allowed: data, schema)')
+        if "data" not in document or not isinstance(document["data"], list):
+            raise BadRequest(f'{where} needs "data" as a list')
+        if document.get("schema") is None:
+            return None
+        try:
+            return parse_schema(document["schema"])
+        except SchemaError as exc:
+            raise BadRequest(str(exc)) from None
+
+    @staticmethod
+    def _rows_of(data: list[Any], schema: ServingSchema) -> list[list[Any]]:
+        # A list of rows when every element is a list and the schema's inputs are all scalars
+        # (the JVM container's rule, minus its ambiguity for vector/array inputs).
+        if data and all(isinstance(item, list) for item in data) and \
+                all(c.struct == "basic" for c in schema.inputs):
+            return data
+        return [data]
+
+    def _json_rows(self, text: str) -> tuple[ServingSchema, list[list[Any]]]:
+        document = self._load_json(text, "the body")
+        schema = self._require(self._body_schema(document, "the body") or self.schema)
+        return schema, self._rows_of(document["data"], schema)
+
+    def _jsonlines_rows(self, text: str) -> tuple[ServingSchema, list[list[Any]]]:
+        lines = text.replace("\r\n", "\n").rstrip("\n").split("\n")
+        documents = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                raise BadRequest(f"line {number} is empty")
+            documents.append(self._load_json(line, f"line {number}"))
+        schema = self._require(self._body_schema(documents[0], "line 1") or self.schema)
+        rows: list[list[Any]] = []
+        for number, document in enumerate(documents, start=1):
+            self._body_schema(document, f"line {number}")
+            rows.extend(self._rows_of(document["data"], schema))
+        return schema, rows
+
+    # ------------------------------------------------------------------ execution
+
+    def _transform(self, schema: ServingSchema, rows: list[list[Any]]) -> list[Any]:
+        columns: dict[str, list[Any]] = {spec.name: [] for spec in schema.inputs}
+        for number, row in enumerate(rows, start=1):
+            if len(row) < len(schema.inputs):
+                raise BadRequest(f"row {number} has {len(row)} values; the schema has {len(schema.inputs)} inputs")
+            for spec, value in zip(schema.inputs, row):
+                columns[spec.name].append(convert_value(value, spec))
+        output = schema.output
+        if len(rows) == 1 and self.bundle.row_capable:  # the common real-time case, without numpy
+            try:
+                result_row = self.bundle.transform_row({name: values[0] for name, values in columns.items()})
+            except (OpError, FrameError) as exc:
+                raise BadRequest(str(exc)) from None
+            if result_row is None:
+                raise BadRequest("the pipeline dropped the row (handleInvalid=skip); nothing can be returned")
+            if output.name not in result_row:
+                raise BadRequest(f"output column {output.name!r} is not produced by the pipeline "
+                                 f"(columns: {', '.join(result_row)})")
+            return [result_row[output.name]]
+        frame = LeapFrame({spec.name: _column(spec, columns[spec.name]) for spec in schema.inputs}, len(rows))
+        try:
+            result = self.bundle.transform(frame)
+        except (OpError, FrameError) as exc:
+            raise BadRequest(str(exc)) from None
+        if result.n_rows != len(rows):
+            raise BadRequest(f"the pipeline dropped {len(rows) - result.n_rows} of {len(rows)} rows "
+                             "(handleInvalid=skip); nothing can be returned for them")
+        if output.name not in result:
+            raise BadRequest(f"output column {output.name!r} is not produced by the pipeline "
+                             f"(columns: {', '.join(result.columns)})")
+        column = result.columns[output.name]
+        if isinstance(column, Vector):
+            return column.rows()
+        if isinstance(column, ListColumn):
+            return column.values
+        return column.to_list()
+
+    def _format(self, value: Any, output: ColumnSpec, accept: str) -> str:
+        if output.struct == "basic":
+            if isinstance(value, list):
+                raise BadRequest(f"output column {output.name} is not a scalar; declare struct vector or array")
+            return _basic(value, output)
+        elements = value if isinstance(value, list) else [value]
+        if output.struct == "vector":
+            elements = [float(v) for v in elements]
+        if accept == "text/csv":
+            return ",".join(_to_string(v) for v in elements)
+        if accept == "application/jsonlines":
+            return '{"features":[' + ",".join(_jackson(v) for v in elements) + "]}"
+        return '{"source":' + json.dumps(" ".join(_to_string(v) for v in elements), ensure_ascii=False) + "}"
+
+
+def _basic(value: Any, output: ColumnSpec) -> str:
+    if value is None:
+        raise BadRequest(f"output column {output.name} is null")
+    if output.type in ("int", "long", "short", "byte"):
+        return str(int(value))
+    if output.type in ("float", "double"):
+        return java_double_str(float(value))
+    if output.type == "boolean":
+        return "true" if bool(value) else "false"
+    return _to_string(value)
+
+
+def _column(spec: ColumnSpec, values: list[Any]) -> Scalar | Vector | ListColumn:
+    if spec.struct == "vector":
+        return Vector.from_dense(np.array(values, dtype=np.float64).reshape(len(values), -1))
+    if spec.struct == "array":
+        return ListColumn(values, spec.type)
+    if spec.type == "string":
+        return Scalar(np.array(values, dtype=object), "string")
+    if spec.type == "boolean":
+        return Scalar(np.array(values, dtype=bool), "boolean")
+    if spec.type in ("float", "double"):
+        return Scalar(np.array(values, dtype=np.float64), spec.type)
+    return Scalar(np.array(values, dtype=np.int64), spec.type)

@@ -1,0 +1,1 @@
+"""The xgboost image's runtime: ``runtime`` (the Runtime class) and the modules it uses."""
