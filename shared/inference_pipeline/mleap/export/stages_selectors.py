@@ -1,7 +1,7 @@
 """Spark 3.1+ feature selectors -> MLeap ``chi_sq_selector``.
 
 ChiSqSelectorModel, UnivariateFeatureSelectorModel and VarianceThresholdSelectorModel are one
-transform in Spark (``SelectorModel.transform`` over ``selectedFeatures``, strictly increasing);
+transform in Spark (``SelectorModel.transform`` over the sorted ``selectedFeatures``);
 only the fitting statistic differs. A fitted selector is therefore exactly MLeap's
 ``chi_sq_selector`` with ``filter_indices = selectedFeatures``, which MLeap 0.20's JVM runtime
 loads. MLeap has no op of its own for the other two selectors, so they are written as this one;
@@ -26,9 +26,11 @@ from .registry import ExportContext, converter
 @converter("ChiSqSelectorModel", "UnivariateFeatureSelectorModel", "VarianceThresholdSelectorModel")
 def selector(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     label = stage_label(stage)
-    selected = [int(i) for i in stage.selectedFeatures]  # type: ignore[attr-defined]
-    if any(b <= a for a, b in zip(selected, selected[1:])):
-        raise ExportError(f"{label}: selectedFeatures {selected} are not strictly increasing")
+    # UnivariateFeatureSelectorModel keeps selectedFeatures in p-value order and sorts them in
+    # transform; the other two are sorted already. MLeap's merge walk needs them sorted too.
+    selected = sorted(int(i) for i in stage.selectedFeatures)  # type: ignore[attr-defined]
+    if any(b == a for a, b in zip(selected, selected[1:])):
+        raise ExportError(f"{label}: selectedFeatures {selected} has duplicates")
     features = value(stage, "featuresCol")
     input_size = ctx.columns.vector_size(features, label)
     if selected and selected[-1] >= input_size:
