@@ -24,3 +24,8 @@ def _jvm_checked_exports(monkeypatch: pytest.MonkeyPatch) -> Iterator[JvmGuard]:
     report = guard.report()
     if report:
         pytest.fail(f"the exporter wrote a bundle MLeap 0.20 would not load:\n{report}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if CHECKED_BUNDLES:
+        terminalreporter.write_line(f"MLeap 0.20 JVM checker: {len(CHECKED_BUNDLES)} exported bundle(s) checked")

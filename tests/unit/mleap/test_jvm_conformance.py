@@ -406,3 +406,19 @@ def test_mleap_written_samples_pass_and_load(tmp_path: Path) -> None:
         with zipfile.ZipFile(sample) as zf:  # the unzipped directory form SageMaker serves
             zf.extractall(tmp_path / sample.stem)
         assert check_bundle(tmp_path / sample.stem) == []
+
+
+def test_export_command_check_jvm_raises_on_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyspark")
+    from inference_pipeline.mleap.export import ExportError
+    from inference_pipeline.mleap.export import cli as export_cli
+
+    bad = write_bundle(NodeSpec("n", "normalizer", {"p_norm": {"double": 2.0}}, [("input", "v")], [("output", "o")]),
+                       tmp_path / "bad", archive="dir")
+    monkeypatch.setattr(export_cli, "local_session", lambda *_: None)
+    monkeypatch.setattr(export_cli.PipelineModel, "load", staticmethod(lambda _: object()))
+    monkeypatch.setattr(export_cli, "export_pipeline", lambda *a, **k: bad)
+    (tmp_path / "saved").mkdir()
+    assert export_cli.export_command(tmp_path / "saved", tmp_path / "out", None, None, "dir") == bad
+    with pytest.raises(ExportError, match="input_size"):
+        export_cli.export_command(tmp_path / "saved", tmp_path / "out", None, None, "dir", check_jvm=True)

@@ -57,12 +57,15 @@ def export_command(
     sample_data: Path | None,
     schema_output: str | None,
     archive: str,
+    *,
+    check_jvm: bool = False,
 ) -> Path:
     """Load a saved ``PipelineModel`` and export it as an MLeap bundle.
 
     ``sample_data`` provides column metadata (needed by VectorAssembler, IndexToString,
     Interaction, ...). ``schema_output`` names the output column: the serving schema is then
-    inferred from the sample data and stored in the bundle.
+    inferred from the sample data and stored in the bundle. ``check_jvm`` (``--check-jvm``)
+    raises ``ExportError`` listing every rule of MLeap 0.20's JVM loader the bundle breaks.
     """
     if archive not in ARCHIVES:
         raise ExportError(f"archive must be one of {', '.join(ARCHIVES)}, got {archive!r}")
@@ -74,4 +77,11 @@ def export_command(
     model = PipelineModel.load(str(pipeline_path))
     dataset = read_sample(spark, Path(sample_data)) if sample_data is not None else None
     schema = infer_schema(model, dataset, schema_output) if schema_output and dataset is not None else None
-    return export_pipeline(model, Path(dest), dataset=dataset, archive=archive, schema=schema)  # type: ignore[arg-type]
+    written = export_pipeline(model, Path(dest), dataset=dataset, archive=archive, schema=schema)  # type: ignore[arg-type]
+    if check_jvm:
+        from ..jvm_rules import check_bundle, format_problems
+
+        problems = check_bundle(written)
+        if problems:
+            raise ExportError(format_problems(problems, bundle=written))
+    return written
