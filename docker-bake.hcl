@@ -57,19 +57,53 @@ function "image_tags" {
   ])
 }
 
+# Tags that select one framework version line, e.g. xgboost:0.1.0-xgboost1.7 (suffix "xgboost1.7");
+# the moving local tag is the bare suffix (xgboost:xgboost1.7), as `latest` is for the default line.
+function "line_tags" {
+  params = [name, suffix]
+  result = suffix == "" ? [] : compact([
+    "${repo(name)}:${VERSION}-${suffix}",
+    "${repo(name)}:${VERSION}-${GIT_SHA}-${suffix}",
+    "${repo(name)}:${major(VERSION)}-${suffix}",
+    TAG == "" ? "" : (TAG == "latest" ? "${repo(name)}:${suffix}" : "${repo(name)}:${TAG}-${suffix}"),
+  ])
+}
+
 function "registry_cache" {
   # ECR needs image-manifest + OCI media types for registry cache; only with a registry.
-  params = [name]
-  result = REGISTRY == "" ? [] : ["type=registry,ref=${repo(name)}:buildcache,image-manifest=true,oci-mediatypes=true,mode=max"]
+  params = [name, suffix]
+  result = REGISTRY == "" ? [] : ["type=registry,ref=${repo(name)}:buildcache${suffix == "" ? "" : "-${suffix}"},image-manifest=true,oci-mediatypes=true,mode=max"]
 }
 
 function "registry_cache_from" {
-  params = [name]
-  result = REGISTRY == "" ? [] : ["type=registry,ref=${repo(name)}:buildcache"]
+  params = [name, suffix]
+  result = REGISTRY == "" ? [] : ["type=registry,ref=${repo(name)}:buildcache${suffix == "" ? "" : "-${suffix}"}"]
 }
 
+# Every bake target, in catalogue order (inference_pipeline.catalogue.bake_targets(); a test keeps
+# the two equal). An image with framework version lines has one target per line: the default
+# line is named after the image (and gets :latest, :<version>), the others <image>-<major>-<minor>.
 variable "IMAGES" {
-  default = ["sklearn", "sparkml", "postprocessing", "xgboost", "linear-learner", "blazingtext"]
+  default = ["sklearn-1-2", "sklearn-1-6", "sklearn", "sparkml", "postprocessing",
+             "xgboost-1-7", "xgboost-3-0", "xgboost", "linear-learner", "blazingtext"]
+}
+
+# One entry per target: its image (Dockerfile, repository), its version line ("" when the image has
+# none) and whether it is the image's default. Lines and their pinned versions are in catalogue.py;
+# images/<image>/requirements-<line>.txt pins each line's stack.
+variable "LINES" {
+  default = [
+    { target = "sklearn-1-2", image = "sklearn", line = "1.2", default = false },
+    { target = "sklearn-1-6", image = "sklearn", line = "1.6", default = false },
+    { target = "sklearn", image = "sklearn", line = "1.9", default = true },
+    { target = "sparkml", image = "sparkml", line = "", default = true },
+    { target = "postprocessing", image = "postprocessing", line = "", default = true },
+    { target = "xgboost-1-7", image = "xgboost", line = "1.7", default = false },
+    { target = "xgboost-3-0", image = "xgboost", line = "3.0", default = false },
+    { target = "xgboost", image = "xgboost", line = "3.2", default = true },
+    { target = "linear-learner", image = "linear-learner", line = "", default = true },
+    { target = "blazingtext", image = "blazingtext", line = "", default = true },
+  ]
 }
 
 group "default" {
@@ -81,7 +115,7 @@ group "serving" {
   targets = ["sklearn", "sparkml", "postprocessing"]
 }
 
-# What the test suite needs: every image, loaded into the local engine.
+# What the test suite needs: every image and line, loaded into the local engine.
 group "ci" {
   targets = IMAGES
 }
@@ -113,14 +147,25 @@ target "_common" {
   }
 }
 
-# One target per image, all alike; the image's name picks its Dockerfile, tags and cache.
+# One target per image and version line, all alike; the image's name picks its Dockerfile and
+# repository, the line its requirements file (build arg LINE) and line tags.
 target "image" {
-  name       = item
-  matrix     = { item = IMAGES }
+  name       = item.target
+  matrix     = { item = LINES }
   inherits   = ["_common"]
-  dockerfile = "images/${item}/Dockerfile"
-  tags       = image_tags(item)
-  labels     = { "org.opencontainers.image.title" = "inference-pipeline ${item}" }
-  cache-from = registry_cache_from(item)
-  cache-to   = registry_cache(item)
+  dockerfile = "images/${item.image}/Dockerfile"
+  args = {
+    BASE_IMAGE     = BASE_IMAGE
+    PYTHON_VERSION = PYTHON_VERSION
+    LINE           = item.line
+    IMAGE_VERSION  = VERSION
+  }
+  tags = concat(item.default ? image_tags(item.image) : [],
+                line_tags(item.image, item.line == "" ? "" : "${item.image}${item.line}"))
+  labels = {
+    "org.opencontainers.image.title"       = "inference-pipeline ${item.image}"
+    "io.github.inference-pipeline.line"    = item.line
+  }
+  cache-from = registry_cache_from(item.image, item.line == "" ? "" : "${item.image}${item.line}")
+  cache-to   = registry_cache(item.image, item.line == "" ? "" : "${item.image}${item.line}")
 }

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,19 +94,52 @@ def build_command(target: BakeTarget, built: dict[str, BakeTarget], *, network: 
     return [*cmd, target.context]
 
 
+def _run_build(target: BakeTarget, built: dict[str, BakeTarget], *, cwd: Path | None, env: dict[str, str] | None,
+               network: str, quiet: bool) -> float:
+    started = time.monotonic()
+    proc = subprocess.run(build_command(target, built, network=network), cwd=cwd,
+                          env={**os.environ, **(env or {})}, check=False,
+                          capture_output=quiet, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or "").splitlines()[-30:]) if quiet else ""
+        raise BakeError(f"building {target.name} ({target.dockerfile}) failed with exit {proc.returncode}"
+                        + (f"\n{tail}" if tail else ""))
+    return time.monotonic() - started
+
+
 def build(targets: Iterable[str] = (), *, cwd: Path | None = None, env: dict[str, str] | None = None,
-          network: str = "host", on_start: Callable[[BakeTarget], None] | None = None) -> list[BakeTarget]:
-    """Build the given targets/groups (default group when empty) with host networking."""
+          network: str = "host", on_start: Callable[[BakeTarget], None] | None = None,
+          on_done: Callable[[BakeTarget, float], None] | None = None, jobs: int = 1) -> list[BakeTarget]:
+    """Build the given targets/groups (default group when empty) with host networking.
+
+    With ``jobs`` > 1, targets whose dependencies are built run side by side (the version lines
+    of an image share the base layers and spend most of their time downloading wheels), and
+    each build's log is kept back and shown only when it fails.
+    """
     ordered = plan(bake_print(targets, cwd=cwd, env=env))
     built: dict[str, BakeTarget] = {}
-    for target in ordered:
-        if on_start:
-            on_start(target)
-        proc = subprocess.run(build_command(target, built, network=network), cwd=cwd,
-                              env={**os.environ, **(env or {})}, check=False)
-        if proc.returncode != 0:
-            raise BakeError(f"building {target.name} ({target.dockerfile}) failed with exit {proc.returncode}")
-        built[target.name] = target
+    pending = list(ordered)
+    quiet = jobs > 1
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        running: dict[Future[float], BakeTarget] = {}
+        while pending or running:
+            for target in [t for t in pending if all(dep in built for dep in t.depends_on)]:
+                if len(running) >= max(1, jobs):
+                    break
+                pending.remove(target)
+                if on_start:
+                    on_start(target)
+                running[pool.submit(_run_build, target, dict(built), cwd=cwd, env=env, network=network,
+                                    quiet=quiet)] = target
+            if not running:
+                raise BakeError(f"cannot order {', '.join(t.name for t in pending)}")
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                target = running.pop(future)
+                seconds = future.result()  # raises BakeError; the pool waits for the others
+                built[target.name] = target
+                if on_done:
+                    on_done(target, seconds)
     return ordered
 
 
@@ -112,12 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     args = sys.argv[1:] if argv is None else argv
+    # Two builds at a time by default: CI has two cores, and most of a build is waiting on wheels.
+    jobs = int(os.environ.get("INFERENCE_PIPELINE_BUILD_JOBS", "2"))
+    started = time.monotonic()
     try:
-        build(args, on_start=lambda t: print(f"[bake] building {t.name} -> {', '.join(t.tags)}",
-                                             file=sys.stderr, flush=True))
+        build(args, jobs=jobs,
+              on_start=lambda t: print(f"[bake] building {t.name} -> {', '.join(t.tags)}", file=sys.stderr,
+                                       flush=True),
+              on_done=lambda t, s: print(f"[bake] built {t.name} in {s:.1f} s", file=sys.stderr, flush=True))
     except BakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    print(f"[bake] all targets built in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     return 0
 
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from inference_pipeline.runtimes.versions import check_versions
+from inference_pipeline.runtimes.versions import check_line, check_versions
 from inference_pipeline.runtimes.xgboost.io import (
     check_csv_params,
     parse_csv,
@@ -55,6 +55,7 @@ class XGBoostRuntime(Runtime):
     default_content_type: ClassVar[str | None] = LIBSVM
 
     def load(self, model_dir: Path) -> None:
+        check_line(model_dir, "xgboost")
         check_versions(model_dir)
         self.boosters, info = load_models(model_dir)
         self.objective, self.num_class, self.num_features = info.objective, info.num_class, info.num_features
