@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from tests.support.net import LOCALHOST, free_port, wait_for_ping
+from tests.support.net import LOCALHOST, wait_for_ping
 
 
 @contextmanager
-def frontdoor(hops: list[tuple[str, str]], log_dir: Path, *, timeout: float = 10,
-              expect_ping: int | None = 200) -> Iterator[str]:
-    port = free_port()
-    args = [sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server", "--port", str(port),
-            "--host", LOCALHOST, "--timeout", str(timeout)]
-    for name, url in hops:
-        args += ["--hop", f"{name}={url}"]
+def frontdoor(hops: list[tuple[str, str]] | None, log_dir: Path, *, timeout: float = 10,
+              expect_ping: int | None = 200, endpoint_name: str | None = None,
+              config: dict[str, Any] | None = None, mode: str = "Serial") -> Iterator[str]:
+    """``hops`` in order (one variant, one instance), or a full ``config`` (see frontdoor_server)."""
+    listener = socket.socket()  # bound and listening before the server starts: no port race
+    listener.bind((LOCALHOST, 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    args = [sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server", "--fd", str(listener.fileno()),
+            "--timeout", str(timeout)]
+    if config is not None:
+        config_path = log_dir / f"frontdoor-{port}.json"
+        config_path.write_text(json.dumps(config))
+        args += ["--config", str(config_path)]
+    else:
+        args += ["--mode", mode] + (["--endpoint-name", endpoint_name] if endpoint_name else [])
+        for name, url in hops or []:
+            args += ["--hop", f"{name}={url}"]
     log_path = log_dir / f"frontdoor-{port}.log"
     with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                                   pass_fds=(listener.fileno(),))
+    listener.close()
     url = f"http://{LOCALHOST}:{port}"
     try:
         if expect_ping is not None:

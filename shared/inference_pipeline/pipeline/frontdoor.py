@@ -1,36 +1,37 @@
-"""A local stand-in for SageMaker's serial inference pipeline endpoint.
+"""A local stand-in for a SageMaker endpoint in front of an inference pipeline.
 
-``/invocations`` calls each container in order: the client's Content-Type goes to the first,
-each response's Content-Type to the next, the client's Accept to the last (intermediate
-containers answer in their own default format, as on SageMaker). SageMaker's limits apply
-(6 MB in, 5 MB between containers) and its errors: a container answering 4xx/5xx gives 424
-``ModelError`` naming the container with its original status and message; an unreachable
-container gives 503 naming it. ``/ping`` is 200 only when every container's is. Per-hop timings
-come back in ``X-Inference-Pipeline-Hops`` and in the log; ``GET /traces`` returns the last
-requests hop by hop (content types, sizes, timings, bodies truncated) for debugging.
+``SerialPipeline.invoke`` calls each container in order: the client's Content-Type goes to the
+first, each response's Content-Type to the next, the client's Accept to the last (intermediate
+containers answer in their own default format, as on SageMaker). In ``Direct`` mode only the
+container named by ``X-Amzn-SageMaker-Target-Container-Hostname`` is called. SageMaker's limits
+apply (6 MB in, 5 MB between containers) and its errors: a container answering 4xx/5xx gives 424
+``ModelError`` naming the container with its original status and message; an unreachable container
+gives 503 naming it. ``Endpoint`` holds the production variants (each a list of pipeline copies,
+its instances) and picks one per request: the requested ``TargetVariant``, else by weight.
+The HTTP side is :mod:`inference_pipeline.pipeline.frontdoor_app`.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+import itertools
 import threading
 import time
-import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-import requests
-from flask import Flask, Response, request
-
-log = logging.getLogger(__name__)
+from inference_pipeline.pipeline.hop_client import HopConnections, HopTimeout, HopUnreachable
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # InvokeEndpoint body limit (6 MiB)
 MAX_HOP_BYTES = 5 * 1024 * 1024  # between pipeline containers
-FORWARDED_HEADERS = ("X-Amzn-SageMaker-Custom-Attributes", "X-Amzn-SageMaker-Inference-Id")
+CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id"
+FORWARDED_HEADERS = (CUSTOM_ATTRIBUTES, INFERENCE_ID)
 TRACE_BODY_BYTES = 2048
+DEFAULT_VARIANT = "AllTraffic"
+
+Mode = Literal["Serial", "Direct"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,17 @@ class Trace:
     request_id: str
     status: int
     millis: float
+    variant: str = DEFAULT_VARIANT
+    instance: int = 0
     hops: list[HopTrace] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    content_type: str
+    custom_attributes: str | None
+    trace: Trace
 
 
 def _preview(body: bytes) -> str:
@@ -69,6 +80,8 @@ def _preview(body: bytes) -> str:
 
 
 class PipelineError(Exception):
+    """An error answer: ``payload["ErrorCode"]`` is the botocore error code, sent as ``x-amzn-ErrorType``."""
+
     def __init__(self, status: int, payload: dict[str, Any]) -> None:
         super().__init__(payload.get("Message", ""))
         self.status = status
@@ -78,59 +91,85 @@ class PipelineError(Exception):
         self.trace: Trace | None = None
 
 
-class SerialPipeline:
-    """Calls the hops in order with SageMaker's header hand-off and limits."""
+def validation_error(message: str, status: int = 400) -> PipelineError:
+    return PipelineError(status, {"ErrorCode": "ValidationError", "Message": message})
 
-    def __init__(self, hops: list[Hop], *, timeout: float = 60.0, ping_timeout: float = 2.0,
-                 keep_traces: int = 50) -> None:
+
+def model_error(container: str, status: int, message: str, original: str, log_stream: str) -> PipelineError:
+    return PipelineError(424, {"ErrorCode": "ModelError", "Message": message, "OriginalStatusCode": status,
+                               "OriginalMessage": original, "Container": container, "LogStreamArn": log_stream})
+
+
+class SerialPipeline:
+    """One copy (instance) of the model: calls the hops with SageMaker's header hand-off and limits."""
+
+    def __init__(self, hops: list[Hop], *, mode: Mode = "Serial", timeout: float = 60.0, ping_timeout: float = 2.0,
+                 keep_traces: int = 50, variant: str = DEFAULT_VARIANT, instance: int = 0,
+                 traces: deque[Trace] | None = None) -> None:
         if not 1 <= len(hops) <= 15:
             raise ValueError("a pipeline has 1 to 15 containers")
         self.hops = hops
+        self.by_name = {hop.name: hop for hop in hops}
+        self.mode = mode
         self.timeout = timeout
         self.ping_timeout = ping_timeout
-        self.traces: deque[Trace] = deque(maxlen=keep_traces)
-        self._local = threading.local()
-
-    @property
-    def session(self) -> requests.Session:
-        # One pooled session per thread: requests.Session is not thread-safe.
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
+        self.variant = variant
+        self.instance = instance
+        self.traces: deque[Trace] = traces if traces is not None else deque(maxlen=keep_traces)
+        self.connections = HopConnections(timeout)
 
     def ping(self) -> dict[str, str]:
         """Container name → problem, for every container that is not healthy (empty: all good)."""
         def check(hop: Hop) -> tuple[str, str | None]:
             try:
-                response = requests.get(f"{hop.url}/ping", timeout=self.ping_timeout)
-            except requests.RequestException as exc:
-                return hop.name, f"unreachable ({type(exc).__name__})"
-            if response.status_code != 200:
-                return hop.name, f"ping answered {response.status_code}: {response.text.strip()[:200]}"
+                answer = self.connections.request("GET", hop.url, "/ping", None, {}, timeout=self.ping_timeout)
+            except (HopUnreachable, HopTimeout) as exc:
+                return hop.name, f"unreachable ({type(exc).__name__}: {exc})"
+            if answer.status != 200:
+                text = answer.body.decode("utf-8", errors="replace").strip()[:200]
+                return hop.name, f"ping answered {answer.status}: {text}"
             return hop.name, None
 
         with ThreadPoolExecutor(max_workers=len(self.hops)) as pool:
             results = list(pool.map(check, self.hops))
         return {name: problem for name, problem in results if problem}
 
+    def route(self, target_container: str | None) -> list[Hop]:
+        """The hops a request goes through: all of them (Serial) or the one it names (Direct)."""
+        if self.mode == "Serial":
+            if target_container:
+                raise validation_error("TargetContainerHostname was given, but the endpoint is not configured "
+                                       "for direct invocation (its model's InferenceExecutionConfig.Mode is Serial)")
+            return self.hops
+        if not target_container:
+            raise validation_error("The endpoint is configured for direct invocation (InferenceExecutionConfig.Mode "
+                                   "Direct): give TargetContainerHostname, one of " + ", ".join(self.by_name))
+        hop = self.by_name.get(target_container)
+        if hop is None:
+            raise validation_error(f"TargetContainerHostname {target_container!r} does not exist in the endpoint; "
+                                   "it has " + ", ".join(self.by_name))
+        return [hop]
+
     def invoke(self, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
-               request_id: str) -> tuple[bytes, str, Trace]:
+               request_id: str, *, target_container: str | None = None) -> Answer:
         started = time.perf_counter()
-        trace = Trace(request_id=request_id, status=200, millis=0.0)
+        trace = Trace(request_id=request_id, status=200, millis=0.0, variant=self.variant, instance=self.instance)
         current_type = content_type
+        attributes: str | None = None
         try:
-            for index, hop in enumerate(self.hops):
-                last = index == len(self.hops) - 1
-                hop_accept = accept if last else None
-                body, current_type = self._call(hop, body, current_type, hop_accept, headers, trace)
+            hops = self.route(target_container)
+            for index, hop in enumerate(hops):
+                last = index == len(hops) - 1
+                # every container gets the client's custom attributes; the client gets the last one's
+                body, current_type, attributes = self._call(hop, body, current_type, accept if last else None,
+                                                            dict(headers), trace)
                 if not last and len(body) > MAX_HOP_BYTES:
-                    following = self.hops[index + 1].name
-                    raise PipelineError(424, _model_error(
+                    following = hops[index + 1].name
+                    raise model_error(
                         hop.name, 200,
                         f"Received response from {hop.name} with status code 200. However, the request payload "
                         f"from {hop.name} to {following} is {len(body)} bytes, which has exceeded the maximum "
-                        "limit of 5 MB.", ""))
+                        "limit of 5 MB.", "", self.log_stream(hop))
         except PipelineError as exc:
             trace.status = exc.status
             exc.trace = trace
@@ -138,109 +177,105 @@ class SerialPipeline:
         finally:
             trace.millis = round((time.perf_counter() - started) * 1000, 3)
             self.traces.append(trace)
-        return body, current_type, trace
+        return Answer(body, current_type, attributes, trace)
+
+    def log_stream(self, hop: Hop) -> str:
+        # SageMaker's stream is {Variant}/{InstanceId}/{ContainerHostname}; locally the instance is a copy number.
+        return f"local:{self.variant}/{self.instance}/{hop.name}"
 
     def _call(self, hop: Hop, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
-              trace: Trace) -> tuple[bytes, str]:
-        hop_headers = dict(headers)
+              trace: Trace) -> tuple[bytes, str, str | None]:
         if content_type:
-            hop_headers["Content-Type"] = content_type
+            headers["Content-Type"] = content_type
         if accept:
-            hop_headers["Accept"] = accept
+            headers["Accept"] = accept
         hop_trace = HopTrace(hop.name, content_type, accept, len(body), request_body=_preview(body))
         trace.hops.append(hop_trace)
         started = time.perf_counter()
         try:
-            response = self.session.post(f"{hop.url}/invocations", data=body, headers=hop_headers,
-                                         timeout=self.timeout)
-        except requests.Timeout:
-            raise PipelineError(424, _model_error(hop.name, 408, f"container {hop.name} did not answer within "
-                                                  f"{self.timeout:g} s", "")) from None
-        except requests.RequestException as exc:
+            answer = self.connections.request("POST", hop.url, "/invocations", body, headers)
+        except HopTimeout:
+            raise model_error(hop.name, 408, f"container {hop.name} did not answer within {self.timeout:g} s", "",
+                              self.log_stream(hop)) from None
+        except HopUnreachable as exc:
             raise PipelineError(503, {"ErrorCode": "ServiceUnavailable",
-                                      "Message": f"container {hop.name} is unreachable at {hop.url}: "
-                                                 f"{type(exc).__name__}", "Container": hop.name}) from None
+                                      "Message": f"container {hop.name} is unreachable at {hop.url}: {exc}",
+                                      "Container": hop.name}) from None
         finally:
             hop_trace.millis = round((time.perf_counter() - started) * 1000, 3)
-        hop_trace.status = response.status_code
-        hop_trace.response_content_type = response.headers.get("Content-Type")
-        hop_trace.response_bytes = len(response.content)
-        hop_trace.response_body = _preview(response.content)
-        if response.status_code >= 400:
-            kind = "client" if response.status_code < 500 else "server"
-            original = response.content.decode("utf-8", errors="replace")
-            raise PipelineError(424, _model_error(
-                hop.name, response.status_code,
-                f"Received {kind} error ({response.status_code}) from {hop.name} with message \"{original.strip()}\".",
-                original))
-        return response.content, response.headers.get("Content-Type", "")
+        answer_type = answer.headers.get("content-type", "")
+        hop_trace.status = answer.status
+        hop_trace.response_content_type = answer_type or None
+        hop_trace.response_bytes = len(answer.body)
+        hop_trace.response_body = _preview(answer.body)
+        if answer.status >= 400:
+            kind = "client" if answer.status < 500 else "server"
+            original = answer.body.decode("utf-8", errors="replace")
+            raise model_error(hop.name, answer.status,
+                              f"Received {kind} error ({answer.status}) from {hop.name} with message "
+                              f"\"{original.strip()}\".", original, self.log_stream(hop))
+        return answer.body, answer_type, answer.headers.get(CUSTOM_ATTRIBUTES.lower())
 
 
-def _model_error(container: str, status: int, message: str, original: str) -> dict[str, Any]:
-    return {"ErrorCode": "ModelError", "Message": message, "OriginalStatusCode": status,
-            "OriginalMessage": original, "Container": container,
-            "LogStreamArn": f"local:{container}"}
+@dataclass
+class VariantPool:
+    """A production variant: its weight and its instances (copies of the pipeline), used in turn."""
+
+    name: str
+    weight: float
+    instances: list[SerialPipeline]
+    _turn: itertools.count[int] = field(default_factory=itertools.count)
+
+    def next_instance(self) -> SerialPipeline:
+        # itertools.count's next() is atomic under the GIL: a lock-free round-robin
+        return self.instances[next(self._turn) % len(self.instances)]
 
 
-def create_frontdoor_app(pipeline: SerialPipeline) -> Flask:
-    app = Flask("inference_pipeline.frontdoor")
+class Endpoint:
+    """The endpoint: routes each request to a variant (TargetVariant, else by weight), then an instance.
 
-    @app.get("/ping")
-    def ping() -> Response:
-        problems = pipeline.ping()
-        if not problems:
-            return Response(b"", status=200)
-        body = {"ErrorCode": "ServiceUnavailable", "Message": "containers failed the ping check: "
-                + ", ".join(sorted(problems)), "Containers": problems}
-        return Response(json.dumps(body), status=503, mimetype="application/json")
+    Weighted choice is smooth weighted round-robin rather than random: over any run of requests
+    the split matches the weights as closely as whole requests allow (SageMaker's is random with
+    the same expectation), so a local A/B check is reproducible.
+    """
 
-    @app.post("/invocations")
-    def invocations() -> Response:
-        request_id = request.headers.get("X-Amzn-SageMaker-Inference-Id") or uuid.uuid4().hex
-        body = request.get_data(cache=False)
-        if len(body) > MAX_REQUEST_BYTES:
-            return _json(413, {"ErrorCode": "ValidationError", "Message": f"request body is {len(body)} bytes; "
-                               f"the limit is {MAX_REQUEST_BYTES} bytes"})
-        # werkzeug headers are case-insensitive; plain dicts downstream are not.
-        headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
-        trace: Trace | None
-        try:
-            out, content_type, trace = pipeline.invoke(body, request.headers.get("Content-Type", ""),
-                                                       request.headers.get("Accept"), headers, request_id)
-        except PipelineError as exc:
-            trace = exc.trace
-            log.warning("request %s failed: %s", request_id, exc.payload.get("Message"))
-            response = _json(exc.status, exc.payload)
-        else:
-            response = Response(out, status=200)
-            response.headers["Content-Type"] = content_type
-        if trace is not None:
-            response.headers["X-Inference-Pipeline-Hops"] = ";".join(
-                f"{hop.container}={hop.millis}ms" for hop in trace.hops)
-            log.info(json.dumps({"request_id": request_id, "status": response.status_code,
-                                 "millis": trace.millis,
-                                 "hops": [{"container": h.container, "status": h.status, "millis": h.millis}
-                                          for h in trace.hops]}))
-        response.headers["X-Request-Id"] = request_id
-        return response
+    def __init__(self, name: str | None, variants: list[VariantPool]) -> None:
+        if not variants:
+            raise ValueError("an endpoint has at least one variant")
+        if sum(v.weight for v in variants) <= 0:
+            raise ValueError("at least one variant needs a weight above 0")
+        self.name = name
+        self.variants = {v.name: v for v in variants}
+        self._credit = {v.name: 0.0 for v in variants}
+        self._lock = threading.Lock()
+        self.traces: deque[Trace] = variants[0].instances[0].traces
 
-    @app.get("/traces")
-    def traces() -> Response:
-        return Response(json.dumps([asdict(t) for t in pipeline.traces], indent=2), mimetype="application/json")
+    @property
+    def pipelines(self) -> list[SerialPipeline]:
+        return [p for v in self.variants.values() for p in v.instances]
 
-    @app.get("/execution-parameters")
-    def execution_parameters() -> Response:
-        # What the first container advertises drives local Batch Transform defaults.
-        try:
-            response = requests.get(f"{pipeline.hops[0].url}/execution-parameters", timeout=pipeline.ping_timeout)
-            if response.status_code == 200:
-                return Response(response.content, mimetype="application/json")
-        except requests.RequestException:
-            pass
-        return Response(b"{}", status=404, mimetype="application/json")
+    def choose(self, target_variant: str | None) -> VariantPool:
+        if target_variant:
+            variant = self.variants.get(target_variant)
+            if variant is None:
+                raise validation_error(f"The variant {target_variant!r} does not exist in endpoint "
+                                       f"{self.name or 'local'}; it has " + ", ".join(self.variants))
+            return variant
+        if len(self.variants) == 1:
+            return next(iter(self.variants.values()))
+        with self._lock:
+            total = 0.0
+            for name, variant in self.variants.items():
+                self._credit[name] += variant.weight
+                total += variant.weight
+            chosen = max(self.variants, key=lambda n: self._credit[n])
+            self._credit[chosen] -= total
+        return self.variants[chosen]
 
-    return app
-
-
-def _json(status: int, payload: dict[str, Any]) -> Response:
-    return Response(json.dumps(payload), status=status, mimetype="application/json")
+    def ping(self) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        several = len(self.pipelines) > 1
+        for pipeline in self.pipelines:
+            for name, problem in pipeline.ping().items():
+                problems[f"{pipeline.variant}/{pipeline.instance}/{name}" if several else name] = problem
+        return problems
