@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
+import stat
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from inference_pipeline.archives import ArtifactError, extract_artifact, file_sha256, package_model_dir
+from inference_pipeline.archives import (
+    DEFAULT_MAX_BYTES,
+    ArtifactError,
+    extract_artifact,
+    extract_zip,
+    file_sha256,
+    package_model_dir,
+)
 from inference_pipeline.pipeline.artifacts import cached_extract, model_dir_for
 
 
@@ -231,3 +241,203 @@ def test_model_dir_for(tmp_path: Path) -> None:
     assert model_dir_for(model, tmp_path / "cache") == model
     tarball = package_model_dir(model, tmp_path / "m.tar.gz")
     assert (model_dir_for(tarball, tmp_path / "cache") / "bundle.json").exists()
+
+
+# ----------------------------------------------------------------------------- links that hide an escape
+
+
+def test_path_max_symlink_chain_is_refused(tmp_path: Path) -> None:
+    """CVE-2025-4517: a chain of symlinks whose resolved path passes PATH_MAX, so
+    ``os.path.realpath`` (and with it the stdlib ``data`` filter) stops resolving and a link
+    that is lexically inside points outside. The extraction target sits three levels below
+    ``tmp_path`` and the escape climbs one level, so even a failing run writes inside tmp."""
+    dest = tmp_path / "sandbox" / "inner" / "out"
+    dest.parent.mkdir(parents=True)
+    steps = "abcdefghijklmnop"
+    path_max = os.pathconf(tmp_path, "PC_PATH_MAX")
+    component = "d" * ((path_max - len(str(dest)) - 1) // (len(steps) + 1))
+    members: list[tuple[tarfile.TarInfo, bytes | None]] = []
+    path = ""
+    for step in steps:
+        members.append((entry(posixpath_join(path, component), tarfile.DIRTYPE), None))
+        members.append((entry(posixpath_join(path, step), tarfile.SYMTYPE, component), None))
+        path = posixpath_join(path, component)
+    linkpath = "/".join([*steps, "l" * 254])
+    members.append((entry(linkpath, tarfile.SYMTYPE, "/".join([".."] * len(steps))), None))
+    members.append((entry("escape", tarfile.SYMTYPE, linkpath + "/.."), None))
+    members.append((entry("escape/newfile"), b"new"))
+    tarball = hostile_tar(tmp_path / "chain.tar.gz", *members)
+    with pytest.raises(ArtifactError, match="symlink"):
+        extract_artifact(tarball, dest)
+    assert not (dest.parent / "newfile").exists(), "a file was written outside the target"
+    assert not dest.exists(), "nothing may be left behind"
+
+
+def posixpath_join(*parts: str) -> str:
+    return "/".join(part for part in parts if part)
+
+
+@pytest.mark.parametrize(
+    ("members", "offender"),
+    [
+        # a file written through an internal directory symlink
+        ([(entry("real", tarfile.DIRTYPE), None), (entry("alias", tarfile.SYMTYPE, "real"), None),
+          (entry("alias/file"), b"x")], "alias/file"),
+        # a link whose target walks through another link
+        ([(entry("real", tarfile.DIRTYPE), None), (entry("alias", tarfile.SYMTYPE, "real"), None),
+          (entry("deep", tarfile.SYMTYPE, "alias/../real"), None)], "deep"),
+        # a hard link through (or to) a symlink: os.link follows it
+        ([(entry("real/f"), b"x"), (entry("alias", tarfile.SYMTYPE, "real"), None),
+          (entry("hard", tarfile.LNKTYPE, "alias/f"), None)], "hard"),
+        ([(entry("f"), b"x"), (entry("alias", tarfile.SYMTYPE, "f"), None),
+          (entry("hard", tarfile.LNKTYPE, "alias"), None)], "hard"),
+        # a regular file over a symlink of the same name: open() would write through it
+        ([(entry("f"), b"x"), (entry("alias", tarfile.SYMTYPE, "f"), None), (entry("./alias"), b"y")], "alias"),
+    ],
+)
+def test_members_crossing_a_symlink_entry_are_refused(
+    tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], offender: str
+) -> None:
+    tarball = hostile_tar(tmp_path / "links.tar.gz", *members)
+    with pytest.raises(ArtifactError, match=offender):
+        extract_artifact(tarball, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_links_to_links_stay_allowed(tmp_path: Path) -> None:
+    tarball = hostile_tar(
+        tmp_path / "ok.tar.gz",
+        (entry("./", tarfile.DIRTYPE), None),
+        (entry("v1/model.bin"), b"w"),
+        (entry("current", tarfile.SYMTYPE, "v1"), None),
+        (entry("latest", tarfile.SYMTYPE, "current"), None),
+    )
+    out = extract_artifact(tarball, tmp_path / "out")
+    assert (out / "latest" / "model.bin").read_bytes() == b"w"
+
+
+# ----------------------------------------------------------------------------- decompression bombs
+
+
+def gzip_bomb(path: Path, expanded: int, chunk: int = 1024**2) -> Path:
+    """A tar.gz holding one file of ``expanded`` zero bytes, built in milliseconds: gzip allows
+    concatenated members, so one compressed MiB of zeros is repeated instead of recompressed."""
+    info = tarfile.TarInfo("weights.bin")
+    info.size = expanded
+    zeros = gzip.compress(b"\x00" * chunk, compresslevel=9)
+    with path.open("wb") as out:
+        out.write(gzip.compress(info.tobuf(format=tarfile.PAX_FORMAT)))
+        for _ in range(expanded // chunk):
+            out.write(zeros)
+        out.write(gzip.compress(b"\x00" * (expanded % chunk + (-expanded % 512) + 1024)))
+    return path
+
+
+def test_gzip_bomb_is_refused_by_compression_ratio(tmp_path: Path) -> None:
+    bomb = gzip_bomb(tmp_path / "bomb.tar.gz", 1024**3)  # ~1 MiB on disk, 1 GiB expanded
+    assert bomb.stat().st_size < 2 * 1024**2
+    with pytest.raises(ArtifactError, match="compression ratio"):
+        extract_artifact(bomb, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_compression_ratio_limit_is_a_parameter_and_an_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = gzip_bomb(tmp_path / "bomb.tar.gz", 40 * 1024**2)  # just past RATIO_FLOOR_BYTES
+    with pytest.raises(ArtifactError, match="compression ratio"):
+        extract_artifact(bomb, tmp_path / "refused")
+    assert extract_artifact(bomb, tmp_path / "a", max_ratio=0).is_dir()  # 0 = no ratio limit
+    monkeypatch.setenv("INFERENCE_PIPELINE_ARTIFACT_MAX_RATIO", "0")
+    assert extract_artifact(bomb, tmp_path / "b").is_dir()
+    monkeypatch.setenv("INFERENCE_PIPELINE_ARTIFACT_MAX_RATIO", "lots")
+    with pytest.raises(ArtifactError, match="INFERENCE_PIPELINE_ARTIFACT_MAX_RATIO"):
+        extract_artifact(bomb, tmp_path / "c")
+
+
+def test_small_archives_are_never_refused_for_their_ratio(tmp_path: Path) -> None:
+    # 8 MiB of zeros compresses ~1000:1 but is harmless: below RATIO_FLOOR_BYTES.
+    tarball = gzip_bomb(tmp_path / "zeros.tar.gz", 8 * 1024**2)
+    assert tarball.stat().st_size * 500 < 8 * 1024**2
+    assert (extract_artifact(tarball, tmp_path / "out") / "weights.bin").stat().st_size == 8 * 1024**2
+
+
+def test_default_size_cap_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tarball = hostile_tar(tmp_path / "m.tar.gz", (entry("w.bin"), os.urandom(3 * 1024**2)))
+    monkeypatch.setenv("INFERENCE_PIPELINE_ARTIFACT_MAX_MB", "2")
+    with pytest.raises(ArtifactError, match="more than 2 MiB.*INFERENCE_PIPELINE_ARTIFACT_MAX_MB"):
+        extract_artifact(tarball, tmp_path / "out")
+    monkeypatch.setenv("INFERENCE_PIPELINE_ARTIFACT_MAX_MB", "4")
+    assert extract_artifact(tarball, tmp_path / "ok").is_dir()
+    monkeypatch.setenv("INFERENCE_PIPELINE_ARTIFACT_MAX_MB", "-1")
+    with pytest.raises(ArtifactError, match="INFERENCE_PIPELINE_ARTIFACT_MAX_MB"):
+        extract_artifact(tarball, tmp_path / "bad")
+
+
+def test_default_size_cap_fits_a_model_directory() -> None:
+    assert 2 * 1024**3 <= DEFAULT_MAX_BYTES <= 16 * 1024**3
+
+
+# ----------------------------------------------------------------------------- zip
+
+
+def make_zip(path: Path, *members: tuple[str, bytes, int]) -> Path:
+    """``(name, data, unix mode)``; mode 0 leaves the entry's type unset, as many zip tools do."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data, mode in members:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return path
+
+
+def test_zip_symlink_chain_is_refused(tmp_path: Path) -> None:
+    archive = make_zip(
+        tmp_path / "bundle.zip",
+        ("ok.json", b"{}", 0o100644),
+        ("escape", b"..", stat.S_IFLNK | 0o777),
+        ("escape/pwned", b"x", 0o100644),
+    )
+    dest = tmp_path / "sandbox" / "out"
+    with pytest.raises(ArtifactError, match="escape"):
+        extract_zip(archive, dest)
+    assert not dest.exists() and not (tmp_path / "sandbox" / "pwned").exists()
+
+
+def test_zip_bomb_is_refused_by_compression_ratio(tmp_path: Path) -> None:
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("zeros.bin", "w") as handle:
+            chunk = b"\x00" * 1024**2
+            for _ in range(40):
+                handle.write(chunk)
+    assert archive.stat().st_size < 1024**2
+    with pytest.raises(ArtifactError, match="compression ratio"):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_zip_size_cap_and_cleanup(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "m.zip", ("a.bin", os.urandom(600), 0), ("b.bin", os.urandom(600), 0))
+    with pytest.raises(ArtifactError, match="more than 1000 bytes"):
+        extract_zip(archive, tmp_path / "out", max_bytes=1000)
+    assert not (tmp_path / "out").exists()
+    assert (extract_zip(archive, tmp_path / "ok") / "b.bin").stat().st_size == 600
+
+
+def test_zip_destination_must_be_empty(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "m.zip", ("a.bin", b"a", 0))
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "stale").symlink_to(tmp_path)
+    with pytest.raises(ArtifactError, match="not empty"):
+        extract_zip(archive, dest)
+
+
+def test_zip_without_file_type_bits_is_extracted(tmp_path: Path) -> None:
+    # Python's zipfile records permissions only (0o600), no S_IFREG: still a plain file.
+    archive = tmp_path / "plain.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("bundle.json", b"{}")
+        zf.writestr("root/model.json", b"[]")
+    out = extract_zip(archive, tmp_path / "out")
+    assert (out / "root" / "model.json").read_bytes() == b"[]"

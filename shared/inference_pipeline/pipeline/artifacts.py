@@ -6,26 +6,22 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from inference_pipeline.archives import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_FILES,
-    ArtifactError,
-    extract_artifact,
-    file_sha256,
-)
+from inference_pipeline.archives import DEFAULT_MAX_FILES, ArtifactError, extract_artifact, file_sha256
 
 
 def cached_extract(
     src: Path,
     cache_dir: Path,
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     max_files: int = DEFAULT_MAX_FILES,
+    max_ratio: float | None = None,
 ) -> Path:
     """Extract ``src`` once into ``cache_dir/<sha256>/`` and return that directory.
 
     Keyed by the tarball's content, so an unchanged artifact is never re-extracted and a
-    changed one never reuses stale files. The final rename is atomic, so a crashed or
+    changed one never reuses stale files. Limits default as in ``extract_artifact`` (env vars).
+    The final rename is atomic, so a crashed or
     concurrent extraction never leaves a half-filled cache entry.
     """
     src, cache_dir = Path(src), Path(cache_dir)
@@ -37,7 +33,7 @@ def cached_extract(
     cache_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=cache_dir))
     try:
-        extract_artifact(src, staging, max_bytes=max_bytes, max_files=max_files)
+        extract_artifact(src, staging, max_bytes=max_bytes, max_files=max_files, max_ratio=max_ratio)
         try:
             staging.rename(target)
         except OSError:
