@@ -390,3 +390,37 @@ def test_spec_is_immutable() -> None:
 )
 def test_format_loc(loc: tuple[Any, ...], expected: str) -> None:
     assert format_loc(loc) == expected
+
+
+# ----------------------------------------------------------------------------- mode, variants, data capture
+
+
+def test_mode_defaults_to_serial_and_accepts_direct() -> None:
+    assert parse_spec(base()).mode == "Serial"
+    assert parse_spec(base(mode="Direct")).mode == "Direct"
+    assert "mode" in problems(base(mode="Parallel"))
+
+
+def test_all_variant_weights_zero_is_refused() -> None:
+    found = problems(base(endpoint={"variants": [{"name": "A", "initial_variant_weight": 0}]}))
+    assert "at least one must receive traffic" in found["endpoint.variants"]
+
+
+def test_data_capture_defaults_and_local_destination(tmp_path: Path) -> None:
+    spec = parse_spec(base(endpoint={"data_capture": {"destination": "capture"}}), base_dir=tmp_path)
+    capture = spec.endpoint.data_capture
+    assert capture is not None and not capture.is_s3
+    assert capture.destination == str(tmp_path / "capture")
+    assert capture.sampling_percentage == 100 and capture.capture == ["Input", "Output"]
+    assert capture.csv_content_types == ["text/csv"] and capture.json_content_types == ["application/json"]
+
+
+@pytest.mark.parametrize(("section", "field"), [
+    ({"destination": "s3://b/c", "sampling_percentage": 101}, "endpoint.data_capture.sampling_percentage"),
+    ({"destination": "s3://b/c", "capture": ["Input", "Input"]}, "endpoint.data_capture.capture"),
+    ({"destination": "s3://b/c", "capture": ["Both"]}, "endpoint.data_capture.capture[0]"),
+    ({"destination": "s3://b/c", "csv_content_types": ["not a type"]}, "endpoint.data_capture.csv_content_types[0]"),
+    ({"destination": "https://example/x"}, "endpoint.data_capture.destination"),
+])
+def test_data_capture_limits(section: dict[str, Any], field: str) -> None:
+    assert field in problems(base(endpoint={"data_capture": section}))

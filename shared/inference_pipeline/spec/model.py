@@ -21,10 +21,12 @@ Example::
       - name: regressor
         image: {builtin: linear-learner, version: "1"}   # or "builtin:linear-learner:1"
         model: s3://my-bucket/ll/model.tar.gz
+    mode: Serial                                 # or Direct: each request names its container
     endpoint:
       variants:
         - {instance_type: ml.m5.large, initial_instance_count: 1,
            autoscaling: {min_capacity: 1, max_capacity: 4, target_invocations_per_instance: 100}}
+      data_capture: {destination: s3://my-bucket/capture, sampling_percentage: 20}
     transform: {instance_type: ml.m5.xlarge, split_type: Line, assemble_with: Line}
     tags: {team: ml}
 
@@ -282,14 +284,63 @@ class Variant(_Model):
     autoscaling: Autoscaling | None = None
 
 
+CaptureContentType = Annotated[
+    str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*/[a-zA-Z0-9](-*[a-zA-Z0-9.])*$", max_length=256)
+]
+
+
+def _capture_destination(value: Any, info: ValidationInfo) -> Any:
+    """An s3:// URL (deploy) or a local directory (the simulator), resolved against the spec's folder."""
+    if not isinstance(value, str) or value.startswith("s3://"):
+        if isinstance(value, str) and (not re.match(r"^s3://[^/]+/?.*$", value) or len(value) > 512):
+            raise ValueError(f"invalid S3 URL {value!r} (expected s3://bucket/prefix, at most 512 characters)")
+        return value
+    if "://" in value:
+        raise ValueError(f"unsupported capture destination {value!r}: use an s3:// URL or a local directory")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = Path((info.context or {}).get("base_dir", Path.cwd())) / path
+    return str(path.resolve())
+
+
+class DataCaptureSection(_Model):
+    """SageMaker's DataCaptureConfig: which requests/responses the endpoint records, and where."""
+
+    destination: str = Field(description="s3://bucket/prefix, or a local directory for the simulator")
+    sampling_percentage: int = Field(default=100, ge=0, le=100, description="InitialSamplingPercentage")
+    capture: list[Literal["Input", "Output"]] = Field(default_factory=lambda: ["Input", "Output"], min_length=1,
+                                                      max_length=2)
+    csv_content_types: list[CaptureContentType] = Field(default_factory=lambda: ["text/csv"], min_length=1,
+                                                        max_length=10)
+    json_content_types: list[CaptureContentType] = Field(default_factory=lambda: ["application/json"],
+                                                         min_length=1, max_length=10)
+    enable_capture: bool = True
+    kms_key_id: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+    _destination = field_validator("destination", mode="before")(_capture_destination)
+
+    @field_validator("capture")
+    @classmethod
+    def _unique_modes(cls, modes: list[str]) -> list[str]:
+        _check_unique(modes, "capture mode")
+        return modes
+
+    @property
+    def is_s3(self) -> bool:
+        return self.destination.startswith("s3://")
+
+
 class EndpointSection(_Model):
     name: ResourceName | None = Field(default=None, description="defaults to the pipeline name")
     variants: list[Variant] = Field(default_factory=lambda: [Variant()], min_length=1, max_length=10)
+    data_capture: DataCaptureSection | None = None
 
     @field_validator("variants")
     @classmethod
     def _unique(cls, variants: list[Variant]) -> list[Variant]:
         _check_unique([v.name for v in variants], "variant")
+        if sum(v.initial_variant_weight for v in variants) <= 0:
+            raise ValueError("every variant has initial_variant_weight 0; at least one must receive traffic")
         return variants
 
 
@@ -364,6 +415,9 @@ class PipelineSpec(_Model):
     registry: ProjectRegistry | None = None
     content_type: MediaType = "text/csv"
     accept: MediaType | None = None
+    mode: Literal["Serial", "Direct"] = Field(
+        default="Serial", description="InferenceExecutionConfig.Mode: containers in series, or each on its own"
+    )
     containers: list[Container] = Field(min_length=MIN_CONTAINERS, max_length=MAX_CONTAINERS)
     endpoint: EndpointSection = Field(default_factory=EndpointSection)
     transform: TransformSection = Field(default_factory=TransformSection)

@@ -12,6 +12,7 @@ from typing import Any
 from inference_pipeline.spec.images import builtin_image_uri, project_image_uri
 from inference_pipeline.spec.model import (
     BuiltinImage,
+    DataCaptureSection,
     ImageRef,
     ImageUri,
     PipelineSpec,
@@ -103,7 +104,7 @@ def render_create_model(
     request: dict[str, Any] = {
         "ModelName": model_name or spec.name,
         "Containers": containers,
-        "InferenceExecutionConfig": {"Mode": "Serial"},
+        "InferenceExecutionConfig": {"Mode": spec.mode},
     }
     if spec.role:
         request["ExecutionRoleArn"] = spec.role
@@ -128,11 +129,35 @@ def _production_variant(variant: Variant, model_name: str) -> dict[str, Any]:
     return out
 
 
+def render_data_capture(capture: DataCaptureSection) -> dict[str, Any]:
+    """CreateEndpointConfig's DataCaptureConfig."""
+    if not capture.is_s3:
+        raise ValueError(
+            f"endpoint.data_capture.destination is a local directory ({capture.destination}); "
+            "a SageMaker endpoint needs an s3:// URL (local directories are for the simulator)"
+        )
+    out: dict[str, Any] = {
+        "EnableCapture": capture.enable_capture,
+        "InitialSamplingPercentage": capture.sampling_percentage,
+        "DestinationS3Uri": capture.destination,
+        "CaptureOptions": [{"CaptureMode": mode} for mode in capture.capture],
+        "CaptureContentTypeHeader": {
+            "CsvContentTypes": list(capture.csv_content_types),
+            "JsonContentTypes": list(capture.json_content_types),
+        },
+    }
+    if capture.kms_key_id:
+        out["KmsKeyId"] = capture.kms_key_id
+    return out
+
+
 def render_endpoint_config(spec: PipelineSpec, *, model_name: str, config_name: str) -> dict[str, Any]:
     request: dict[str, Any] = {
         "EndpointConfigName": config_name,
         "ProductionVariants": [_production_variant(v, model_name) for v in spec.endpoint.variants],
     }
+    if spec.endpoint.data_capture is not None:
+        request["DataCaptureConfig"] = render_data_capture(spec.endpoint.data_capture)
     if spec.tags:
         request["Tags"] = _tags(spec)
     validate_request("CreateEndpointConfig", request)
@@ -205,6 +230,12 @@ def render_transform_job(
     model_name: str | None = None,
 ) -> dict[str, Any]:
     """The CreateTransformJob request running the pipeline model over ``input_s3``."""
+    if spec.mode == "Direct":
+        # A transform job sends every record through the model's containers in series.
+        raise ValueError(
+            "mode: Direct cannot be used for Batch Transform: SageMaker runs transform jobs only on models "
+            "whose InferenceExecutionConfig.Mode is Serial (a Direct model has no single answer per record)"
+        )
     t = spec.transform
     transform_input: dict[str, Any] = {
         "DataSource": {"S3DataSource": {"S3DataType": t.s3_data_type, "S3Uri": input_s3}},

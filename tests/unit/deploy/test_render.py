@@ -239,3 +239,34 @@ def test_transform_job_bad_urls_fail_validation() -> None:
         render_transform_job(make_spec(), "file:///tmp/in", "s3://b/out", "job")
     with pytest.raises(RequestValidationError, match="TransformJobName"):
         render_transform_job(make_spec(), "s3://b/in", "s3://b/out", "bad_job_name")
+
+
+def test_direct_mode_goes_into_create_model() -> None:
+    request = render_create_model(make_spec(mode="Direct"), region="us-east-1",
+                                  model_data_urls={"featurizer": "s3://b/f/model.tar.gz"})
+    assert request["InferenceExecutionConfig"] == {"Mode": "Direct"}
+    botocore_valid("sagemaker", "CreateModel", request)
+
+
+def test_direct_mode_is_refused_for_batch_transform() -> None:
+    with pytest.raises(ValueError, match="Direct cannot be used for Batch Transform"):
+        render_transform_job(make_spec(mode="Direct"), "s3://b/in", "s3://b/out", "job")
+
+
+def test_data_capture_is_rendered_into_the_endpoint_config() -> None:
+    spec = make_spec(endpoint={"data_capture": {"destination": "s3://b/capture", "sampling_percentage": 20,
+                                                "capture": ["Output"], "json_content_types": ["application/jsonlines"],
+                                                "kms_key_id": "alias/capture"}})
+    request = render_endpoint_config(spec, model_name="m", config_name="c")
+    assert request["DataCaptureConfig"] == {
+        "EnableCapture": True, "InitialSamplingPercentage": 20, "DestinationS3Uri": "s3://b/capture",
+        "CaptureOptions": [{"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {"CsvContentTypes": ["text/csv"], "JsonContentTypes": ["application/jsonlines"]},
+        "KmsKeyId": "alias/capture"}
+    botocore_valid("sagemaker", "CreateEndpointConfig", request)
+
+
+def test_local_capture_destination_cannot_be_deployed(tmp_path: Path) -> None:
+    spec = make_spec(tmp_path, endpoint={"data_capture": {"destination": "capture"}})
+    with pytest.raises(ValueError, match="needs an s3:// URL"):
+        render_endpoint_config(spec, model_name="m", config_name="c")
