@@ -289,6 +289,10 @@ CaptureContentType = Annotated[
 ]
 
 
+CaptureMode = Literal["Input", "Output"]
+CAPTURE_MODES: tuple[CaptureMode, ...] = ("Input", "Output")
+
+
 def _capture_destination(value: Any, info: ValidationInfo) -> Any:
     """An s3:// URL (deploy) or a local directory (the simulator), resolved against the spec's folder."""
     if not isinstance(value, str) or value.startswith("s3://"):
@@ -308,8 +312,7 @@ class DataCaptureSection(_Model):
 
     destination: str = Field(description="s3://bucket/prefix, or a local directory for the simulator")
     sampling_percentage: int = Field(default=100, ge=0, le=100, description="InitialSamplingPercentage")
-    capture: list[Literal["Input", "Output"]] = Field(default_factory=lambda: ["Input", "Output"], min_length=1,
-                                                      max_length=2)
+    capture: list[CaptureMode] = Field(default_factory=lambda: list(CAPTURE_MODES), min_length=1, max_length=2)
     csv_content_types: list[CaptureContentType] = Field(default_factory=lambda: ["text/csv"], min_length=1,
                                                         max_length=10)
     json_content_types: list[CaptureContentType] = Field(default_factory=lambda: ["application/json"],
