@@ -150,3 +150,15 @@ def test_runtime_matches_spark(spark: Any, case: Case, tmp_path: Path) -> None: 
             model.transform(spark.createDataFrame([row], test.schema)).collect()
         with pytest.raises(Exception):  # noqa: B017 - our runtime raises OpError
             bundle.transform(_frame([row], inputs, sparse=False))
+
+
+def test_stage_without_mleap_op_fails_at_export_naming_it(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+    from pyspark.ml import PipelineModel
+    from pyspark.ml.feature import SQLTransformer
+
+    from inference_pipeline.mleap.export import UnsupportedStageError
+
+    sql = SQLTransformer(statement="SELECT *, a * 2 AS a2 FROM __THIS__")
+    with pytest.raises(UnsupportedStageError, match=f"SQLTransformer \\(uid '{sql.uid}'\\): MLeap has no op for "
+                                                     "SQLTransformer"):
+        export_pipeline(PipelineModel(stages=[sql]), tmp_path / "b")
