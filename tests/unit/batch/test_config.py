@@ -138,3 +138,9 @@ def test_container_environment_only_sets_what_the_job_set() -> None:
         "SAGEMAKER_BATCH_STRATEGY": "MULTI_RECORD",
         "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS": "2",
     }
+
+
+def test_container_environment_unlimited_payload_becomes_the_largest_a_container_takes() -> None:
+    # serving settings accept 1..100; "0" would stop every container at start
+    assert container_environment(max_payload_mb=0)["SAGEMAKER_MAX_PAYLOAD_IN_MB"] == "100"
+    assert container_environment(max_payload_mb=8)["SAGEMAKER_MAX_PAYLOAD_IN_MB"] == "8"

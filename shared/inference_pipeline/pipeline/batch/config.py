@@ -247,7 +247,10 @@ def container_environment(
     """Env vars SageMaker sets on a batch container; the last three only when set on the job."""
     env = {"SAGEMAKER_BATCH": "true"}
     if max_payload_mb is not None:
-        env["SAGEMAKER_MAX_PAYLOAD_IN_MB"] = str(_int(max_payload_mb, "MaxPayloadInMB"))
+        payload = _int(max_payload_mb, "MaxPayloadInMB")
+        # 0 (one request per file) has no container spelling: containers take 1..100 MB, so
+        # they get the largest; a file above that is refused by the container, as on SageMaker.
+        env["SAGEMAKER_MAX_PAYLOAD_IN_MB"] = str(payload or MAX_PAYLOAD_LIMIT_MB)
     if batch_strategy is not None:
         env["SAGEMAKER_BATCH_STRATEGY"] = _enum(BatchStrategy, batch_strategy, "BatchStrategy").env_value
     if max_concurrent_transforms:
