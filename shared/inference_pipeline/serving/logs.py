@@ -1,11 +1,22 @@
-"""Logging: plain lines for events, one JSON line per request for machines."""
+"""Logging: plain lines for events, one JSON line per request for machines.
+
+The per-request line must not cost the request: with a StreamHandler every request thread
+formats a record and then queues on the handler's lock while another writes to stderr (a lock
+convoy under concurrency). ``log_request`` instead puts the fields on a queue; one writer
+thread formats them and writes whatever has accumulated in a single ``write`` call.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import queue
 import sys
-from typing import Any
+import threading
+import time
+from typing import Any, TextIO
 
 REQUEST_LOGGER = "inference_pipeline.access"
 
@@ -21,6 +32,80 @@ def configure_logging(level: int) -> None:
     root.setLevel(level)
 
 
+class AccessLogWriter:
+    """Formats and writes access-log lines on its own thread, in batches."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._pid = 0
+
+    def put(self, fields: dict[str, Any]) -> None:
+        self._ensure_thread()
+        self._queue.put(fields)
+
+    def _ensure_thread(self) -> None:
+        # A forked worker inherits the object but not the thread: start one per process.
+        if self._thread is not None and self._pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._thread is None or self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
+                self._thread.start()
+                atexit.register(self.flush)
+
+    def _run(self) -> None:
+        get, get_nowait = self._queue.get, self._queue.get_nowait
+        while True:
+            item = get()
+            lines = []
+            while item is not None:
+                lines.append(json.dumps(item, separators=(",", ":"), default=str))
+                if len(lines) >= 256:
+                    break
+                try:
+                    item = get_nowait()
+                except queue.Empty:
+                    break
+            if lines:
+                # Same prefix as the event lines (asctime, level, pid, logger), stamped at write time.
+                now = time.time()
+                prefix = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+                          + f",{int(now % 1 * 1000):03d} INFO [{self._pid}] {REQUEST_LOGGER}: ")
+                self._write("".join(f"{prefix}{line}\n" for line in lines))
+            if item is None:
+                return
+
+    def _write(self, text: str) -> None:
+        stream = self._stream or sys.stderr
+        try:
+            stream.write(text)
+            stream.flush()
+        except (OSError, ValueError):  # stderr closed at shutdown: the lines are lost, not the request
+            pass
+
+    def flush(self, timeout: float = 2.0) -> None:
+        """Write everything queued so far and stop the thread (at exit and in tests)."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self._queue.put(None)
+        thread.join(timeout)
+        self._thread = None
+
+
+_writer = AccessLogWriter()
+
+
 def log_request(**fields: Any) -> None:
-    """One structured line per request: path, status, latency, bytes, request id."""
-    logging.getLogger(REQUEST_LOGGER).info(json.dumps(fields, separators=(",", ":"), default=str))
+    """One structured line per request: path, method, status, latency, bytes, request id, types."""
+    if logging.getLogger(REQUEST_LOGGER).isEnabledFor(logging.INFO):
+        _writer.put(fields)
+
+
+def flush_access_log() -> None:
+    _writer.flush()

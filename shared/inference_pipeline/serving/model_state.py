@@ -31,12 +31,14 @@ class ModelHolder:
         self._ready = threading.Event()
 
     def start(self) -> None:
-        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
+        """Load in the background (the worker serves /ping's 503 "loading" meanwhile)."""
+        threading.Thread(target=self.load, name="model-loader", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
 
-    def _load(self) -> None:
+    def load(self) -> None:
+        """Load now, on this thread; failures become the FAILED state with their reason."""
         started = time.perf_counter()
         try:
             if not self.model_dir.is_dir():

@@ -1,67 +1,102 @@
-"""Runs a WSGI app under gunicorn, built in each worker after fork."""
+"""Runs the serving app: model containers under granian, the front door under gunicorn.
+
+Model containers use granian (a Rust HTTP/1.1 server with a WSGI interface): it parses
+request heads and bodies off the GIL, so slow or stalled clients cost no Python thread, and
+malformed framing never reaches the app as a 500. benchmarks/results/server-choice.md has
+the measurements against gunicorn (gthread and sync workers) that made the choice.
+
+Every worker process builds its own runtime and loads its model *before* it serves its first
+request, so a replacement worker (after a crash or kill -9) never answers 503 while the
+others are ready: the shared listening socket keeps feeding the workers that are up.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
 from inference_pipeline.serving.runtime import Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
+log = logging.getLogger(__name__)
 
-def _heartbeat_dir() -> str | None:
-    # Workers write heartbeat files; with a read-only root filesystem /dev/shm still works.
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+#: How the worker processes find the runtime to build (set by ``serve_runtime``).
+RUNTIME_ENV = "INFERENCE_PIPELINE_SERVE_RUNTIME"
 
 
-class WSGIServer(BaseApplication):  # type: ignore[misc]
-    """Programmatic gunicorn: ``app_factory`` is called in each worker after fork (no preload)."""
+class WSGIServer:
+    """Programmatic gunicorn (the front door's server): ``app_factory`` runs in each worker."""
 
     def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
-        self.app_factory = app_factory
-        self.options = options
-        super().__init__()
+        from gunicorn.app.base import BaseApplication
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            if value is not None:
-                self.cfg.set(key, value)
+        factory = app_factory
 
-    def load(self) -> Any:
-        return self.app_factory()
+        class _App(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in options.items():
+                    if value is not None:
+                        self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                return factory()
+
+        self._app = _App()
+
+    def run(self) -> None:
+        self._app.run()
 
 
-def model_server_options(settings: ServingSettings, name: str) -> dict[str, Any]:
-    """gunicorn settings of a model container, from SageMaker's environment variables."""
+def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
+    """granian settings of a model container, from SageMaker's environment variables."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+
     return {
-        "bind": f"{settings.host}:{settings.port}",
+        "address": settings.host,
+        "port": settings.port,
+        "interface": Interfaces.WSGI,
         "workers": settings.workers,
-        "worker_class": "gthread",
-        "threads": settings.threads,
-        "timeout": settings.timeout,
+        "blocking_threads": settings.threads,
+        "http": HTTPModes.http1,
+        "websockets": False,
+        "http1_settings": HTTP1Settings(header_read_timeout=settings.header_timeout_ms, keep_alive=True),
+        "backlog": 2048,
+        "log_access": False,
+        "log_level": "warning",
+        "respawn_failed_workers": True,
+        "respawn_interval": 0.1,
         # SageMaker sends SIGKILL 30 s after SIGTERM: finish in-flight requests before that.
-        "graceful_timeout": 25,
-        "keepalive": 75,
-        "loglevel": "warning" if settings.log_level > 20 else "info",
-        "accesslog": None,
-        "worker_tmp_dir": _heartbeat_dir(),
-        "proc_name": f"inference-pipeline-{name}",
+        "workers_kill_timeout": 25,
+        "factory": True,
     }
+
+
+def build_worker_app() -> Any:
+    """granian's factory, called in each worker process: runtime, settings, loaded model."""
+    from inference_pipeline.runtimes import runtime_class
+    from inference_pipeline.serving.app import create_app
+    from inference_pipeline.serving.logs import configure_logging
+    from inference_pipeline.serving.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    runtime = runtime_class(os.environ[RUNTIME_ENV])(settings)
+    # Load on this thread, before granian serves from this worker: granian calls the factory
+    # while importing the target, so a loader thread importing the model's modules would wait
+    # on the import lock until the factory returned.
+    app = create_app(runtime, settings, start_loading=False)
+    app.holder.load()
+    return app
 
 
 def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], settings: ServingSettings,
                   name: str) -> None:
-    """Serve one runtime until SIGTERM: every worker builds its own runtime and loads its model,
+    """Serve one runtime until SIGTERM; each worker builds its own runtime and loads its model,
     so /ping reflects that worker's state."""
+    from granian.server import Server
 
-    def app_factory() -> Any:
-        from inference_pipeline.serving.app import create_app
-        from inference_pipeline.serving.logs import configure_logging
-
-        configure_logging(settings.log_level)
-        return create_app(runtime_factory(settings), settings)
-
-    WSGIServer(app_factory, model_server_options(settings, name)).run()
+    os.environ[RUNTIME_ENV] = name
+    Server(f"{__name__}:build_worker_app", **granian_options(settings, name)).serve()

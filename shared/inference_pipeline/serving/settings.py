@@ -73,6 +73,14 @@ class ServingSettings(BaseSettings):
     batch_strategy: str = Field("MULTI_RECORD", validation_alias="SAGEMAKER_BATCH_STRATEGY")
     batch: bool = Field(False, validation_alias="SAGEMAKER_BATCH")
     safe_port_range: tuple[int, int] | None = Field(None, validation_alias="SAGEMAKER_SAFE_PORT_RANGE")
+    # A client gets this long to send a request head (and, in the app, the rest of its body)
+    # before the connection is dropped: stalled clients must not hold the server.
+    read_timeout_s: float = Field(10, gt=0, le=600, validation_alias="INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS")
+    # Micro-batching of row-independent runtimes: concurrent requests in one worker are merged
+    # into one predict call of at most batch_max_requests requests, waiting at most
+    # batch_max_delay_ms for company (0 turns batching off).
+    batch_max_requests: int = Field(32, ge=1, le=1024, validation_alias="INFERENCE_PIPELINE_BATCH_MAX_REQUESTS")
+    batch_max_delay_ms: float = Field(2, ge=0, le=1000, validation_alias="INFERENCE_PIPELINE_BATCH_MAX_DELAY_MS")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -111,6 +119,10 @@ class ServingSettings(BaseSettings):
         if not match or int(match[1]) > int(match[2]):
             raise ValueError("must look like 'XXXX-YYYY' with XXXX <= YYYY")
         return int(match[1]), int(match[2])
+
+    @property
+    def header_timeout_ms(self) -> int:
+        return int(self.read_timeout_s * 1000)
 
     @property
     def max_payload_bytes(self) -> int:
