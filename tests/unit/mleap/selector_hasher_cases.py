@@ -18,7 +18,7 @@ from typing import Any
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml import feature as Fe
 from pyspark.ml import regression as R
-from pyspark.ml.linalg import VectorUDT, Vectors
+from pyspark.ml.linalg import Vectors, VectorUDT
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 

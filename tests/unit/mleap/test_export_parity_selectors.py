@@ -22,12 +22,13 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from inference_pipeline.mleap import load_bundle  # noqa: E402
-from inference_pipeline.mleap.export import export_pipeline  # noqa: E402
-from inference_pipeline.mleap.frame import LeapFrame, Vector, column_from_values  # noqa: E402
 from pyspark.ml.linalg import SparseVector  # noqa: E402
 from pyspark.ml.linalg import Vector as SparkVector  # noqa: E402
 from pyspark.sql import Row  # noqa: E402
+
+from inference_pipeline.mleap import load_bundle  # noqa: E402
+from inference_pipeline.mleap.export import export_pipeline  # noqa: E402
+from inference_pipeline.mleap.frame import LeapFrame, Vector, column_from_values  # noqa: E402
 
 from .selector_hasher_cases import CASES, Case  # noqa: E402
 from .spark_fixtures import spark  # noqa: E402,F401

@@ -7,6 +7,8 @@ input column, Decimal as double}, ``input_names`` {list string}; ports ``input0.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.ml import Transformer
 
 from ..attributes import attr_list_data_shape, attr_list_string, attr_long
@@ -18,7 +20,7 @@ from .params import is_set, stage_label, value
 from .registry import ExportContext, converter
 
 
-def attr_list_basic_type(types: list[str]) -> dict[str, object]:
+def attr_list_basic_type(types: list[str]) -> dict[str, Any]:
     """Bundle.ML's list of basic types: ``{"type": "list", "basic_type": ["double", ...]}``."""
     return {"type": "list", "basic_type": list(types)}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.ml import Transformer
 
 from ..attributes import attr_boolean, attr_double, attr_list_double, attr_long, attr_tensor_double
@@ -24,7 +26,7 @@ def _features(stage: Transformer) -> str:
 def isotonic_regression(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     label = stage_label(stage)
     features = _features(stage)
-    attributes: dict[str, object] = {
+    attributes: dict[str, dict[str, Any]] = {
         "boundaries": attr_list_double(dense(stage.boundaries)),  # type: ignore[attr-defined]
         "predictions": attr_list_double(dense(stage.predictions)),  # type: ignore[attr-defined]
         "isotonic": attr_boolean(value(stage, "isotonic")),

@@ -12,6 +12,8 @@ x * (1 / 1.0) is x exactly.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.ml import Transformer
 
 from ..attributes import attr_tensor_double
@@ -24,7 +26,7 @@ from .registry import ExportContext, converter
 @converter("RobustScalerModel")
 def robust_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     median, spread = dense(stage.median), dense(stage.range)  # type: ignore[attr-defined]
-    attributes: dict[str, object] = {}
+    attributes: dict[str, dict[str, Any]] = {}
     if value(stage, "withCentering"):
         attributes["mean"] = attr_tensor_double(median)
     if value(stage, "withScaling"):
