@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+def encodable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot encode (lone surrogates quoted from a request)
+    escaped as ``\\udXXX``, so an error body can always be written."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 class InferenceError(Exception):
     """Base for errors a client may see. ``status`` is the HTTP status code."""
 
@@ -10,6 +20,7 @@ class InferenceError(Exception):
     code: str = "InternalError"
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        message = encodable(message)
         super().__init__(message)
         self.message = message
         if status is not None:

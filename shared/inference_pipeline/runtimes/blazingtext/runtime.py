@@ -25,7 +25,8 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from inference_pipeline.serving.codecs import body_text
+from inference_pipeline.runtimes.blazingtext.fasttext_format import check_model_file
+from inference_pipeline.serving.codecs import body_text, safe_json
 from inference_pipeline.serving.errors import BadRequest, ModelLoadError
 from inference_pipeline.serving.media import JSON, JSONLINES, MediaType
 from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
@@ -55,10 +56,7 @@ def _text(value: Any, where: str) -> str:
 
 
 def _load_json(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    return safe_json.loads(text, where)
 
 
 def parse_instances(text: str) -> tuple[list[str], int]:
@@ -102,6 +100,7 @@ class Classifier:
     def __init__(self, path: Path) -> None:
         import fasttext
 
+        check_model_file(path)  # fastText loads a truncated file without complaint
         try:
             self.model = fasttext.load_model(str(path))
         except ValueError as exc:
@@ -160,8 +159,9 @@ def find_artifact(model_dir: Path) -> Path:
 
 def _render(results: list[dict[str, Any]], media_type: str) -> InferenceResponse:
     if media_type == JSONLINES:
-        return InferenceResponse("".join(json.dumps(r) + "\n" for r in results).encode(), JSONLINES)
-    return InferenceResponse(json.dumps(results).encode(), JSON)
+        lines = (safe_json.dumps_bytes(r, python_style=True) + b"\n" for r in results)
+        return InferenceResponse(b"".join(lines), JSONLINES)
+    return InferenceResponse(safe_json.dumps_bytes(results, python_style=True), JSON)
 
 
 class BlazingTextRuntime(Runtime):

@@ -15,7 +15,6 @@ CSV ``score[,predicted_label]`` per line; RecordIO one Record per row with the s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,7 +26,7 @@ from inference_pipeline.runtimes.linear_learner.model import (  # noqa: F401 - r
     load_linear_model,
     save_linear_learner_model,
 )
-from inference_pipeline.serving.codecs import recordio
+from inference_pipeline.serving.codecs import recordio, safe_json
 from inference_pipeline.serving.errors import BadRequest
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, RECORDIO_PROTOBUF
 from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
@@ -66,9 +65,11 @@ class LinearLearnerRuntime(Runtime):
     def encode(self, prediction: list[dict[str, Any]], request: InferenceRequest) -> InferenceResponse:
         accept = request.accept.essence if request.accept else JSON
         if accept == JSON:
-            return InferenceResponse(json.dumps({"predictions": prediction}).encode(), JSON)
+            # NaN scores (NaN, blank or 1e400 inputs) → null: strict JSON (serving.codecs.safe_json).
+            return InferenceResponse(safe_json.dumps_bytes({"predictions": prediction}, python_style=True), JSON)
         if accept == JSONLINES:
-            return InferenceResponse("".join(json.dumps(p) + "\n" for p in prediction).encode(), JSONLINES)
+            lines = (safe_json.dumps_bytes(p, python_style=True) + b"\n" for p in prediction)
+            return InferenceResponse(b"".join(lines), JSONLINES)
         if accept == RECORDIO_PROTOBUF:
             return InferenceResponse(recordio.encode_label_records(prediction), RECORDIO_PROTOBUF)
         lines = []

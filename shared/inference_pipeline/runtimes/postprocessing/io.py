@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from inference_pipeline.serving.codecs import body_text
+from inference_pipeline.serving.codecs import body_text, safe_json
 from inference_pipeline.serving.errors import BadRequest, UnsupportedContentType
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, MediaType
 
@@ -76,7 +75,7 @@ def _read_csv(text: str, id_column: bool) -> list[Record]:
             continue
         try:
             cells = next(csv.reader([line]))
-        except csv.Error as exc:
+        except (csv.Error, StopIteration) as exc:
             raise BadRequest(f"{where} is not valid CSV: {exc}") from None
         record_id = None
         if id_column:
@@ -89,10 +88,7 @@ def _read_csv(text: str, id_column: bool) -> list[Record]:
 
 
 def _load_json(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"{where} is not valid JSON: {exc.msg} at column {exc.colno}") from None
+    return safe_json.loads(text, where)
 
 
 def _record(item: Any, where: str, id_column: bool) -> Record:
@@ -155,9 +151,9 @@ def write_rows(rows: Iterable[Any], media_type: str) -> bytes:
     """
     items = list(rows)
     if media_type == JSON:
-        return _dumps({"predictions": items}).encode("utf-8")
+        return _dumps({"predictions": items})
     if media_type == JSONLINES:
-        return "".join(_dumps(item) + "\n" for item in items).encode("utf-8")
+        return b"".join(_dumps(item) + b"\n" for item in items)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for item in items:
@@ -165,10 +161,9 @@ def write_rows(rows: Iterable[Any], media_type: str) -> bytes:
     return buffer.getvalue().removesuffix("\n").encode("utf-8")
 
 
-def _dumps(value: Any) -> str:
+def _dumps(value: Any) -> bytes:
+    # NaN/±inf → null: the one JSON policy of every image (serving.codecs.safe_json).
     try:
-        return json.dumps(value, allow_nan=False)
-    except ValueError:
-        raise BadRequest("the result holds NaN or infinity, which JSON cannot carry; use text/csv") from None
+        return safe_json.dumps_bytes(value, python_style=True)
     except TypeError as exc:
         raise BadRequest(f"the result cannot be written as JSON: {exc}") from None

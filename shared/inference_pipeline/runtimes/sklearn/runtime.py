@@ -9,23 +9,53 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
+from inference_pipeline.catalogue import image, parse_minor
+from inference_pipeline.runtimes.user_script.hooks import CLIENT_ERRORS
 from inference_pipeline.runtimes.user_script.runtime import ScriptRuntime
-from inference_pipeline.runtimes.versions import check_versions
+from inference_pipeline.runtimes.versions import check_line, check_versions, refusal
 from inference_pipeline.serving.errors import BadRequest, InferenceError, ModelLoadError
 
 log = logging.getLogger(__name__)
 
 MODEL_FILES = ("model.joblib", "model.pkl", "model.pickle")
+# Every fitted estimator pickles its ``_sklearn_version`` as a short string (protocol 2+:
+# SHORT_BINUNICODE 0x8c or BINUNICODE 'X' + length, then the text).
+_PICKLED_VERSION = re.compile(rb"_sklearn_version\x94?(?:\x8c.|X....)(\d+\.\d+[\w.]*)", re.DOTALL)
+_SCAN_LIMIT = 256 * 1024 * 1024  # bytes of a model file read to find it; bigger files go unchecked
+
+
+def pickled_sklearn_version(path: Path) -> str | None:
+    """The scikit-learn version an uncompressed pickle/joblib file was written with, if it says."""
+    try:
+        if path.stat().st_size > _SCAN_LIMIT:
+            return None
+        match = _PICKLED_VERSION.search(path.read_bytes())
+    except OSError:
+        return None
+    return match[1].decode() if match else None
+
+
+def check_pickled_version(model_dir: Path) -> None:
+    """Refuse a model file pickled by a scikit-learn minor another line of this image serves."""
+    for name in MODEL_FILES:
+        path = model_dir / name
+        version = pickled_sklearn_version(path) if path.is_file() else None
+        saved = parse_minor(version) if version else None
+        if saved is not None and (reason := refusal(image("sklearn"), saved, f"{name} (pickled by scikit-learn {version})")):
+            raise ModelLoadError(reason)
 
 
 class SklearnRuntime(ScriptRuntime):
     name: ClassVar[str] = "sklearn"
 
     def load(self, model_dir: Path) -> None:
+        check_line(model_dir, "sklearn")
+        check_pickled_version(model_dir)
         check_versions(model_dir)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -59,5 +89,6 @@ class SklearnRuntime(ScriptRuntime):
             raise InferenceError(f"{type(model).__name__} has neither predict nor transform; provide predict_fn")
         try:
             return method(data)
-        except ValueError as exc:  # wrong feature count, unparsable values: the input's fault
-            raise BadRequest(f"the model rejected the input: {exc}") from exc
+        except CLIENT_ERRORS as exc:  # wrong feature count, unparsable values: the input's fault
+            # The same rule as for a user's predict_fn (user_script.hooks.CLIENT_ERRORS).
+            raise BadRequest(f"the model rejected the input: {type(exc).__name__}: {exc}") from exc

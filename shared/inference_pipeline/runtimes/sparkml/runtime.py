@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,7 +31,7 @@ from inference_pipeline.mleap.serving_schema import (
     parse_schema,
 )
 from inference_pipeline.runtimes.sparkml.values import convert_value
-from inference_pipeline.serving.codecs import body_text
+from inference_pipeline.serving.codecs import body_text, safe_json
 from inference_pipeline.serving.errors import BadRequest, InferenceError, ModelLoadError, NoContent
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, MediaType
 from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
@@ -63,7 +62,7 @@ def _jackson(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
         return str(int(value))
-    return json.dumps(value, ensure_ascii=False)
+    return safe_json.dumps(value)
 
 
 def _to_string(value: Any) -> str:
@@ -159,10 +158,7 @@ class SparkMLRuntime(Runtime):
 
     @staticmethod
     def _load_json(line: str, where: str) -> Any:
-        try:
-            return json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadRequest(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        return safe_json.loads(line, where)
 
     def _body_schema(self, document: Any, where: str) -> ServingSchema | None:
         if not isinstance(document, dict):
@@ -258,7 +254,7 @@ class SparkMLRuntime(Runtime):
             return ",".join(_to_string(v) for v in elements)
         if accept == "application/jsonlines":
             return '{"features":[' + ",".join(_jackson(v) for v in elements) + "]}"
-        return '{"source":' + json.dumps(" ".join(_to_string(v) for v in elements), ensure_ascii=False) + "}"
+        return '{"source":' + safe_json.dumps(" ".join(_to_string(v) for v in elements)) + "}"
 
 
 def _basic(value: Any, output: ColumnSpec) -> str:

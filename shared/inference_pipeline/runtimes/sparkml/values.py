@@ -43,17 +43,21 @@ def convert_basic(value: Any, type_: str, column: str) -> Any:
     if type_ in _INT_RANGES:
         if not _JAVA_INT.fullmatch(text):
             raise BadRequest(f'column {column}: For input string: "{text}"')
-        number = int(text)
         low, high = _INT_RANGES[type_]
-        if not low <= number <= high:
+        # Digits beyond any range fail as out of range before int() (whose 4,300-digit limit
+        # would raise ValueError).
+        if len(text.lstrip("+-").lstrip("0")) > 19 or not low <= int(text) <= high:
             raise BadRequest(f'column {column}: Value out of range. Value:"{text}"')
-        return number
+        return int(text)
     stripped = text.strip()
     if not _JAVA_DOUBLE.fullmatch(stripped):
         raise BadRequest(f'column {column}: For input string: "{text}"')
     body = stripped.rstrip("fFdD") if not stripped.endswith(("NaN", "Infinity")) else stripped
     if "x" in body.lower():
-        return float.fromhex(body)
+        try:
+            return float.fromhex(body)
+        except OverflowError:  # Java's Double.parseDouble("0x1p99999") is Infinity
+            return float("-inf") if body.startswith("-") else float("inf")
     return float(body.replace("Infinity", "inf"))
 
 

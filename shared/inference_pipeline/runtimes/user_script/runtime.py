@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,7 +18,7 @@ from inference_pipeline.runtimes.user_script.hooks import (
     script_content_type,
 )
 from inference_pipeline.serving.errors import ModelLoadError
-from inference_pipeline.serving.media import MediaType
+from inference_pipeline.serving.media import JSON, MediaType
 from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
 
 
@@ -57,6 +58,9 @@ class ScriptRuntime(Runtime):
         from inference_pipeline.serving import codecs
 
         check_default_types(request, codecs.DECODABLE)
+        if request.content_type is None:
+            # As AWS's framework containers (and script_content_type): a missing Content-Type is JSON.
+            request = replace(request, content_type=MediaType(JSON))
         return self.decode(request)
 
     def default_predict_fn(self, data: Any, model: Any) -> Any:

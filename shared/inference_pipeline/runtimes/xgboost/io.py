@@ -18,6 +18,9 @@ from inference_pipeline.serving.codecs import recordio
 from inference_pipeline.serving.errors import BadRequest, InferenceError
 from inference_pipeline.serving.media import MediaType
 
+# XGBoost indexes features with uint32 (bst_feature_t); larger indices cannot name a feature.
+MAX_FEATURE_INDEX = 2**32 - 2
+
 # AWS's messages for request types its algorithm mode does not read (answered with 415).
 ACCEPTED = "'csv', 'libsvm', 'text/csv', 'text/libsvm', 'text/x-libsvm'"
 
@@ -51,7 +54,10 @@ def _split(text: str, lines: list[str], delimiter: str) -> list[list[str]]:
     if delimiter == " ":
         return [line.split() for line in lines]
     if '"' in text:
-        return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        try:
+            return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KB)
+            raise BadRequest(f"malformed CSV: {exc}") from None
     return [line.split(delimiter) for line in lines]
 
 
@@ -97,14 +103,14 @@ def parse_libsvm(text: str) -> Any:  # scipy.sparse.csr_matrix
                 raise BadRequest(f"libsvm line {number}: {part[:40]!r} is not index:value") from None
             if not sep:
                 raise BadRequest(f"libsvm line {number}: {part[:40]!r} is not index:value")
+            if not 0 <= index <= MAX_FEATURE_INDEX:
+                raise BadRequest(f"libsvm line {number}: feature index {key[:40]} is outside 0..{MAX_FEATURE_INDEX}")
             indices.append(index)
             values.append(number_value)
         indptr.append(len(indices))
     if len(indptr) == 1:
         raise BadRequest("the libsvm body has no rows")
     index_array = np.asarray(indices, dtype=np.int64)
-    if index_array.size and index_array.min() < 0:
-        raise BadRequest("libsvm feature indices must not be negative")
     if index_array.size and index_array.min() >= 1:
         index_array -= 1
     width = int(index_array.max()) + 1 if index_array.size else 0
@@ -148,11 +154,16 @@ def parse_recordio(body: bytes) -> Any:
         if tensor.keys:
             if not tensor.shape or len(tensor.keys) != len(tensor.values):
                 raise BadRequest(f"record {number}: a sparse tensor needs a shape and one key per value")
+            if max(tensor.keys) >= tensor.shape[-1] or tensor.shape[-1] > MAX_FEATURE_INDEX + 1:
+                raise BadRequest(f"record {number}: sparse key {max(tensor.keys)} or shape {tensor.shape} "
+                                 f"is outside 0..{MAX_FEATURE_INDEX}")
             indices.extend(tensor.keys)
             values.extend(tensor.values.tolist())
             width = max(width, int(tensor.shape[-1]))
         else:
             dense = tensor.values
+            if tensor.shape and tensor.shape[-1] > MAX_FEATURE_INDEX + 1:
+                raise BadRequest(f"record {number}: shape {tensor.shape} is outside 0..{MAX_FEATURE_INDEX}")
             indices.extend(range(len(dense)))
             values.extend(dense.tolist())
             width = max(width, len(dense), int(tensor.shape[-1]) if tensor.shape else 0)

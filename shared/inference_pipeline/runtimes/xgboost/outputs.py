@@ -11,14 +11,13 @@ alone, as AWS does: for ``binary:logistic`` ``raw_score`` is the probability and
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from inference_pipeline.serving.codecs import recordio
+from inference_pipeline.serving.codecs import recordio, safe_json
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, RECORDIO_PROTOBUF
 
 PREDICTED_LABEL, LABELS, PROBABILITY, PROBABILITIES = "predicted_label", "labels", "probability", "probabilities"
@@ -54,7 +53,7 @@ def csv_body(rows: list[Any]) -> bytes:
 
 
 def json_body(rows: list[Any]) -> bytes:
-    return json.dumps({"predictions": [{"score": row} for row in rows]}).encode()
+    return safe_json.dumps_bytes({"predictions": [{"score": row} for row in rows]}, python_style=True)
 
 
 def batch_body(rows: list[Any]) -> bytes:
@@ -117,9 +116,9 @@ def _csv_cell(value: Any) -> str:
 
 def encode_selected(rows: list[dict[str, Any]], keys: Sequence[str], accept: str, *, batch: bool) -> bytes:
     if accept == JSON:
-        return json.dumps({"predictions": rows}).encode()
+        return safe_json.dumps_bytes({"predictions": rows}, python_style=True)  # invalid keys' NaN → null
     if accept == JSONLINES:
-        return "".join(json.dumps(row) + "\n" for row in rows).encode()
+        return b"".join(safe_json.dumps_bytes(row, python_style=True) + b"\n" for row in rows)
     if accept == RECORDIO_PROTOBUF:
         return recordio.encode_label_records(rows)
     assert accept == CSV

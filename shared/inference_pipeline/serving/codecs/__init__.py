@@ -13,6 +13,7 @@ do not install it.
 
 from __future__ import annotations
 
+import codecs
 from typing import Any
 
 import numpy as np
@@ -25,16 +26,45 @@ DECODABLE: tuple[str, ...] = (CSV, JSON, JSONLINES, NPY, RECORDIO_PROTOBUF)
 ENCODABLE: tuple[str, ...] = (CSV, JSON, JSONLINES, NPY, RECORDIO_PROTOBUF)
 
 
-def body_text(body: bytes, media_type: MediaType) -> str:
-    """The body decoded with the media type's charset (UTF-8 by default, BOM dropped)."""
-    charset = media_type.charset
-    codec = "utf-8-sig" if charset.lower().replace("_", "-") in ("utf-8", "utf8") else charset
+# Python codecs that are not charsets a client could mean: they parse escapes or IDNA labels
+# (and raise plain UnicodeError, not UnicodeDecodeError, on bad input).
+_NOT_CHARSETS = frozenset({"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"})
+
+
+def _text_codec(charset: str) -> str:
+    """The Python codec for a charset parameter; BadRequest unless it is a text encoding."""
     try:
-        return body.decode(codec)
+        info = codecs.lookup(charset)
     except LookupError:
         raise BadRequest(f"unknown charset {charset!r}") from None
+    # Binary transforms (base64, zlib, rot13...) are codecs too, but not text encodings.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        raise BadRequest(f"charset {charset!r} is not a text encoding")
+    return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
+def body_text(body: bytes, media_type: MediaType) -> str:
+    """The body decoded with the media type's charset (UTF-8 by default, BOM dropped).
+
+    The single text decoder of every runtime: a charset that is unknown or not a text
+    encoding, bytes that are not valid in it, and text that is not Unicode (a lone surrogate
+    from UTF-7) are each a 400.
+    """
+    charset = media_type.charset
+    codec = _text_codec(charset)
+    try:
+        text = body.decode(codec)
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the body is not valid {charset}: byte {exc.start} ({exc.reason})") from None
+    except UnicodeError as exc:  # codecs that raise the base class
+        raise BadRequest(f"the body is not valid {charset}: {exc}") from None
+    if codec != "utf-8-sig":  # strict UTF-8 never yields surrogates; other codecs (UTF-7) can
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise BadRequest(f"the body decodes ({charset}) to a lone surrogate at character {exc.start}, "
+                             "which is not text") from None
+    return text
 
 
 def decode(body: bytes, media_type: MediaType) -> np.ndarray:

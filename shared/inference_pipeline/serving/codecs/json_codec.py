@@ -6,18 +6,20 @@ rows), ``{"features": [...]}`` or ``{"data": {"features": {"values": [...]}}}`` 
 sparse with ``keys`` and ``shape``) — the forms SageMaker's built-in algorithms take.
 A top-level ``{"features": [...]}`` is one row. JSON Lines: each line is such a document.
 
-Encoding writes strict JSON: NaN and ±inf become ``null`` (Python's ``json`` would write
-``NaN``, which most JSON parsers reject; SageMaker documents no rule), compact separators.
+Parsing goes through ``safe_json.loads`` (depth, digit and surrogate limits as 400s); a sparse
+shape is bounded by ``limits.max_cells`` (413). Encoding is ``safe_json.dumps``: strict JSON,
+NaN and ±inf as ``null``, compact separators.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import numpy as np
 
+from inference_pipeline.serving.codecs import safe_json
+from inference_pipeline.serving.codecs.limits import check_cells
 from inference_pipeline.serving.codecs.tabular import rows_to_array
 from inference_pipeline.serving.codecs.values import to_builtin
 from inference_pipeline.serving.errors import BadRequest
@@ -35,6 +37,7 @@ def _sparse_row(features: dict[str, Any], where: str) -> list[Any]:
     if not isinstance(keys, list) or len(keys) != len(values):
         raise BadRequest(f"{where}: sparse features need as many keys as values")
     size = math.prod(shape)
+    check_cells(size, f"{where}: sparse shape {shape}")
     dense: list[Any] = [0.0] * size
     for key, value in zip(keys, values):
         if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < size:
@@ -82,12 +85,7 @@ def rows_from_document(document: Any, where: str = "body") -> list[list[Any]]:
 
 
 def _loads(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise BadRequest(f"{where} nests too deeply") from None
+    return safe_json.loads(text, where)
 
 
 def decode_json(text: str) -> np.ndarray:
@@ -111,15 +109,11 @@ def decode_jsonlines(text: str) -> np.ndarray:
     return rows_to_array(rows, names)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
-
-
 def encode_json(data: Any) -> bytes:
-    return _dumps(to_builtin(data, nan_as_none=True)).encode("utf-8")
+    return safe_json.dumps_bytes(to_builtin(data, nan_as_none=True))
 
 
 def encode_jsonlines(data: Any) -> bytes:
     value = to_builtin(data, nan_as_none=True)
     rows = value if isinstance(value, list) else [value]
-    return "".join(_dumps(row) + "\n" for row in rows).encode("utf-8")
+    return b"".join(safe_json.dumps_bytes(row) + b"\n" for row in rows)

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from inference_pipeline.serving.codecs import limits
 from inference_pipeline.serving.codecs import protobuf_wire as wire
+from inference_pipeline.serving.codecs.limits import check_cells
 from inference_pipeline.serving.errors import BadRequest
 
 MAGIC = 0xCED7230A
@@ -163,8 +165,12 @@ class Tensor:
     shape: list[int] = field(default_factory=list)
     kind: str = "float32"
 
-    def dense(self) -> np.ndarray:
-        """The tensor flattened to 1-D float64; sparse ones are densified with zeros."""
+    def dense(self, max_cells: int | None = None) -> np.ndarray:
+        """The tensor flattened to 1-D float64; sparse ones are densified with zeros.
+
+        Densifying allocates the product of ``shape``, which the request chooses: it is
+        checked against ``max_cells`` (default ``limits.max_cells()``; PayloadTooLarge).
+        """
         if not self.keys and (len(self.values) or not self.shape):
             if self.shape and math.prod(self.shape) != len(self.values):
                 raise TensorError(f"{len(self.values)} values do not fill shape {self.shape}")
@@ -175,11 +181,12 @@ class Tensor:
         if len(self.keys) != len(self.values):
             raise TensorError(f"{len(self.keys)} keys for {len(self.values)} values")
         size = math.prod(self.shape)
-        keys = np.asarray(self.keys, dtype=np.uint64)
-        if keys.size and int(keys.max()) >= size:
-            raise TensorError(f"key {int(keys.max())} is outside shape {self.shape}")
+        check_cells(size, f"a sparse tensor of shape {self.shape}", max_cells)
+        largest = max(self.keys, default=-1)  # in Python: a 10-byte varint overflows uint64
+        if largest >= size:
+            raise TensorError(f"key {largest} is outside shape {self.shape}")
         out = np.zeros(size, dtype=np.float64)
-        out[keys.astype(np.intp)] = self.values
+        out[np.asarray(self.keys, dtype=np.intp)] = self.values
         return out
 
 
@@ -261,15 +268,18 @@ def _feature(features: Mapping[str, Tensor], feature_key: str) -> Tensor:
     raise TensorError(f"no numeric feature tensor {feature_key!r} (features: {found})")
 
 
-def decode_records(data: bytes, feature_key: str = "values") -> np.ndarray:
+def decode_records(data: bytes, feature_key: str = "values", max_cells: int | None = None) -> np.ndarray:
     """Features as a dense 2-D float64 array, one row per record.
 
-    Takes ``features[feature_key]``, or the only feature when there is just one.
+    Takes ``features[feature_key]``, or the only feature when there is just one. Densified
+    sparse records share one budget of ``max_cells`` (default ``limits.max_cells()``).
     """
     rows = []
+    budget = limits.max_cells() if max_cells is None else max_cells  # for the whole body, not per record
     for index, record in enumerate(read_recordio(data), start=1):
         try:
-            rows.append(_feature(parse_record(record)[0], feature_key).dense())
+            rows.append(_feature(parse_record(record)[0], feature_key).dense(budget))
+            budget -= len(rows[-1])
         except (wire.WireError, UnicodeDecodeError) as exc:
             raise BadRequest(f"record {index}: malformed Record protobuf: {exc}") from None
         except TensorError as exc:

@@ -72,8 +72,10 @@ def test_csv_output_has_no_trailing_newline_and_quotes_when_needed():
     assert write_rows(rows, "text/csv") == b'vgood\n"a,b",x,y,0.5,0.25\ntrue,'
     assert write_rows([{"label": "vgood"}], "application/jsonlines") == b'{"label": "vgood"}\n'
     assert json.loads(write_rows(rows[:1], "application/json")) == {"predictions": [{"label": "vgood"}]}
-    with pytest.raises(BadRequest, match="NaN"):
-        write_rows([{"score": float("nan")}], "application/json")
+    # One NaN policy for every JSON writer (serving.codecs.safe_json): null, never NaN.
+    assert write_rows([{"score": float("nan"), "hi": float("inf")}], "application/json") == \
+        b'{"predictions": [{"score": null, "hi": null}]}'
+    assert write_rows([[float("-inf")]], "application/jsonlines") == b'[null]\n'
 
 
 # ------------------------------------------------------------------ configuration
