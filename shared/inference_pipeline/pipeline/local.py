@@ -27,7 +27,8 @@ from typing import Any
 import requests
 import yaml
 
-from inference_pipeline.catalogue import REPOSITORY_PREFIX, stand_ins
+from inference_pipeline.catalogue import REPOSITORY_PREFIX, VersionLine, stand_in_line, stand_ins
+from inference_pipeline.catalogue import image as catalogue_image
 from inference_pipeline.pipeline.artifacts import model_dir_for
 from inference_pipeline.spec.model import BuiltinImage, ImageUri, PipelineSpec, ProjectImage
 
@@ -84,16 +85,43 @@ def default_state_dir(name: str) -> Path:
     return root / "pipelines" / name
 
 
-def local_image(image: Any, tag: str = "latest") -> tuple[str, str | None]:
-    """(image to run, runtime name or None) for a spec image, preferring this repo's stand-ins."""
+def local_line(image: Any) -> VersionLine | None:
+    """The framework version line a spec image runs on locally (None: the image has no lines).
+
+    ``builtin:xgboost:1.7-1`` runs on the xgboost 1.7 line, ``builtin:sklearn:1.2-1`` on sklearn
+    1.2 (catalogue ``builtin_versions``); ``repo:xgboost`` with a tag ending in ``-xgboost1.7`` on
+    that line; anything else on the image's default line.
+    """
+    if isinstance(image, BuiltinImage):
+        return stand_in_line(image.builtin, image.version)[1] if image.builtin in BUILTIN_STAND_INS else None
     if isinstance(image, ProjectImage):
-        return f"{LOCAL_IMAGE_PREFIX}/{image.repo}:{tag}", image.repo
+        entry = catalogue_image(image.repo)
+        for line in entry.version_lines:
+            if image.version and image.version.endswith(entry.tag_suffix(line)):
+                return line
+        return entry.default_line
+    return None
+
+
+def _line_tag(name: str, line: VersionLine | None, tag: str) -> str:
+    """Local tag of a line: ``latest`` for the default, else the moving ``xgboost1.7`` (bake's line tags)."""
+    if line is None or line.default:
+        return tag
+    suffix = catalogue_image(name).tag_suffix(line)
+    return suffix if tag == "latest" else f"{tag}-{suffix}"
+
+
+def local_image(image: Any, tag: str = "latest") -> tuple[str, str | None]:
+    """(image to run, runtime name or None) for a spec image, preferring this repo's stand-ins
+    on the version line of the same framework version."""
+    if isinstance(image, ProjectImage):
+        return f"{LOCAL_IMAGE_PREFIX}/{image.repo}:{_line_tag(image.repo, local_line(image), tag)}", image.repo
     if isinstance(image, BuiltinImage):
         stand_in = BUILTIN_STAND_INS.get(image.builtin)
         if stand_in is None:
             raise SimulatorError(f"no local stand-in for built-in image {image.builtin!r}; "
                                  f"use one of {', '.join(sorted(BUILTIN_STAND_INS))} or give an image URI")
-        return f"{LOCAL_IMAGE_PREFIX}/{stand_in}:{tag}", stand_in
+        return f"{LOCAL_IMAGE_PREFIX}/{stand_in}:{_line_tag(stand_in, local_line(image), tag)}", stand_in
     assert isinstance(image, ImageUri)
     uri = image.uri
     repo, _, _ = uri.rpartition(":") if ":" in uri.rsplit("/", 1)[-1] else (uri, "", "")
