@@ -14,6 +14,7 @@ Each area lives in its own sub-module that adds commands to the shared ``app`` f
 from inference_pipeline.cli import (
     aws,  # noqa: E402,F401  render, deploy, delete, image-uri
     build,  # noqa: E402,F401  build, push
+    check,  # noqa: E402,F401  check
     local,  # noqa: E402,F401  up, down, logs, invoke, transform
     mleap,  # noqa: E402,F401  export-mleap
 )

@@ -11,6 +11,7 @@ import typer
 from botocore.exceptions import BotoCoreError
 
 from inference_pipeline.cli._app import EXIT_USAGE, app, cli_errors, console, err_console, fail, print_json, progress
+from inference_pipeline.cli.check import run_check
 from inference_pipeline.deploy.deployer import (
     DEFAULT_PREFIX,
     AwsClients,
@@ -44,6 +45,10 @@ SuffixOpt = Annotated[
 ]
 WaitOpt = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the resource is ready.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the API requests as JSON; change nothing.")]
+NoCheckOpt = Annotated[
+    bool, typer.Option("--no-check", envvar="INFERENCE_PIPELINE_NO_CHECK",
+                       help="Skip the pre-deploy check (inference-pipeline check).")
+]
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="With --dry-run: make no AWS calls at all (assume a new endpoint).")
 ]
@@ -105,6 +110,7 @@ def render(
     bucket: BucketOpt = None,
     prefix: PrefixOpt = DEFAULT_PREFIX,
     model_name: Annotated[str | None, typer.Option("--model-name", help="Model name (default: spec name).")] = None,
+    no_check: NoCheckOpt = False,
 ) -> None:
     """Print the exact SageMaker request (default: CreateModel) for a spec as JSON.
 
@@ -118,6 +124,8 @@ def render(
         if request == "compose":
             _print_compose(spec_path)
             return
+        if not no_check:
+            run_check(spec_path, quiet=True)
         spec = load_spec(spec_path, check_files=bucket is not None)
         name = model_name or spec.name
         if request == "endpoint-config":
@@ -154,6 +162,7 @@ def deploy_command(
     dry_run: DryRunOpt = False,
     offline: OfflineOpt = False,
     profile: ProfileOpt = None,
+    no_check: NoCheckOpt = False,
 ) -> None:
     """Create the endpoint for a spec, or update it in place if it exists.
 
@@ -162,6 +171,8 @@ def deploy_command(
     name (or, with --dry-run, the requests as JSON).
     """
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
+        if not no_check:  # before any AWS call: a bad spec fails in seconds, not after an upload
+            run_check(spec_path, quiet=True)
         spec, resolved, clients = _load_for_aws(spec_path, region, profile, offline=dry_run and offline)
         result = deploy(
             spec,
