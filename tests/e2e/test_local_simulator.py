@@ -60,7 +60,8 @@ def test_render_compose_uses_host_network_and_read_only_models(tmp_path):
     first = compose["services"]["first"]
     assert first["network_mode"] == "host" and first["command"] == ["serve"]
     assert first["image"] == "inference-pipeline/sklearn:latest"
-    assert compose["services"]["second"]["image"] == "inference-pipeline/sklearn:latest"
+    # builtin:sklearn:1.2-1 runs on the sklearn 1.2 version line of the stand-in image
+    assert compose["services"]["second"]["image"] == "inference-pipeline/sklearn:sklearn1.2"
     assert first["volumes"][0]["read_only"] is True and first["volumes"][0]["target"] == "/opt/ml/model"
     assert first["environment"]["SAGEMAKER_BIND_TO_PORT"] == str(containers[0].port)
     assert containers[0].port != containers[1].port
@@ -179,29 +180,151 @@ def test_two_pipelines_side_by_side(tmp_path):
         first.down()
 
 
-def test_container_ports_avoid_the_front_door_and_each_other(tmp_path, monkeypatch):
-    """The kernel may hand back a port twice or the front door's neighbour; planning skips those."""
-    import inference_pipeline.pipeline.local as local
+def test_container_ports_are_distinct_and_held_until_released(tmp_path):
+    """Planned ports stay bound (SO_REUSEADDR, not listening): nobody else can take one before its
+    container listens, while the container's own gunicorn (SO_REUSEADDR) still can."""
+    import socket
 
-    handed_out = iter([5001, 5001, 5002, 5003])  # 5001 is the front door's, then a repeat
-
-    class ScriptedSocket:
-        def __init__(self, *args):
-            self.port = 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def bind(self, address):
-            self.port = next(handed_out)
-
-        def getsockname(self):
-            return ("127.0.0.1", self.port)
+    from inference_pipeline.pipeline.ports import PortBook
 
     spec = load_spec(write_spec(tmp_path))
-    monkeypatch.setattr(local.socket, "socket", ScriptedSocket)
-    containers = plan_containers(spec, cache_dir=tmp_path / "cache", reserved={5001})
-    assert [c.port for c in containers] == [5002, 5003]
+    book = PortBook()
+    containers = plan_containers(spec, cache_dir=tmp_path / "cache", ports=book)
+    try:
+        ports = [c.port for c in containers]
+        assert len(set(ports)) == len(ports) and book.held == set(ports)
+        with socket.socket() as intruder, pytest.raises(OSError):
+            intruder.bind(("127.0.0.1", ports[0]))
+        with socket.socket() as server:  # what gunicorn does
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(("127.0.0.1", ports[0]))
+            server.listen()
+    finally:
+        book.release()
+    assert book.held == set()
+
+
+def variant_spec(tmp_path: Path, capture: Path | None = None) -> Path:
+    path = write_spec(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["endpoint"] = {"name": "echo-endpoint", "variants": [
+        {"name": "blue", "initial_instance_count": 2, "initial_variant_weight": 1},
+        {"name": "green", "initial_instance_count": 1, "initial_variant_weight": 1}]}
+    if capture is not None:
+        spec["endpoint"]["data_capture"] = {"destination": str(capture), "json_content_types": ["application/json"]}
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_variants_plan_one_pipeline_copy_per_instance(tmp_path):
+    spec = load_spec(variant_spec(tmp_path))
+    containers = plan_containers(spec, cache_dir=tmp_path / "cache")
+    assert [(c.variant, c.instance, c.name) for c in containers] == [
+        ("blue", 0, "first"), ("blue", 0, "second"), ("blue", 1, "first"), ("blue", 1, "second"),
+        ("green", 0, "first"), ("green", 0, "second")]
+    assert len({c.port for c in containers}) == 6
+    compose = render_compose(containers, "ip-echo")
+    assert set(compose["services"]) == {"blue-0-first", "blue-0-second", "blue-1-first", "blue-1-second",
+                                        "green-0-first", "green-0-second"}
+    single = plan_containers(spec, cache_dir=tmp_path / "cache", copies=False)
+    assert [(c.variant, c.service) for c in single] == [("blue", "first"), ("blue", "second")]
+
+
+def test_variants_and_data_capture_through_boto3(tmp_path):
+    """Two variants (one with two instances) behind one front door, driven by boto3; every request is
+    captured as SageMaker writes it, and each record matches its request."""
+    import json
+
+    import boto3
+    from botocore.config import Config
+
+    capture = tmp_path / "capture"
+    spec = load_spec(variant_spec(tmp_path, capture))
+    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=free_port(), docker=False)
+    state = pipeline.up(timeout=120)
+    try:
+        client = boto3.client("sagemaker-runtime", endpoint_url=state.url, region_name="us-east-1",
+                              aws_access_key_id="local", aws_secret_access_key="local",
+                              config=Config(retries={"total_max_attempts": 1}))
+        sent = {}
+        for index in range(6):
+            answer = client.invoke_endpoint(EndpointName="echo-endpoint", Body=f"{index},x".encode(),
+                                            ContentType="text/csv", Accept="application/json",
+                                            InferenceId=f"req-{index}")
+            sent[f"req-{index}"] = (f"{index},x", answer["Body"].read().decode(), answer["InvokedProductionVariant"])
+        assert sorted(v for _, _, v in sent.values()) == ["blue"] * 3 + ["green"] * 3  # weights 1:1
+        targeted = client.invoke_endpoint(EndpointName="echo-endpoint", Body=b"t", ContentType="text/csv",
+                                          TargetVariant="green", InferenceId="req-t")
+        assert targeted["InvokedProductionVariant"] == "green"
+        sent["req-t"] = ("t", targeted["Body"].read().decode(), "green")
+        traces = requests.get(f"{state.url}/traces", timeout=5).json()
+        assert {t["instance"] for t in traces if t["variant"] == "blue"} == {0, 1}
+    finally:
+        pipeline.down()
+    files = sorted(capture.glob("echo-endpoint/*/*/*/*/*/*.jsonl"))
+    assert {f.relative_to(capture).parts[1] for f in files} == {"blue", "green"}
+    records = [json.loads(line) for f in files for line in f.read_text().splitlines()]
+    assert len(records) == len(sent)
+    for record in records:
+        assert record["eventVersion"] == "0"
+        request, response, variant = sent[record["eventMetadata"]["inferenceId"]]
+        data = record["captureData"]
+        assert data["endpointInput"] == {"observedContentType": "text/csv", "mode": "INPUT", "data": request,
+                                         "encoding": "CSV"}
+        assert data["endpointOutput"]["mode"] == "OUTPUT" and data["endpointOutput"]["data"] == response
+        assert data["endpointOutput"]["encoding"] == "JSON"
+        assert record["eventMetadata"]["eventId"] and record["eventMetadata"]["inferenceTime"].endswith("Z")
+    for f in files:  # the hour folder is the record's own
+        parts = f.relative_to(capture).parts
+        first = json.loads(f.read_text().splitlines()[0])["eventMetadata"]["inferenceTime"]
+        assert "/".join(parts[2:6]) == first[:13].replace("-", "/").replace("T", "/")
+
+
+def test_failed_model_load_stops_the_wait_at_once_with_its_reason(tmp_path):
+    import time
+
+    path = write_spec(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["containers"][1]["environment"]["SAGEMAKER_PROGRAM"] = "missing_script.py"
+    path.write_text(yaml.safe_dump(spec))
+    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=free_port(), docker=False)
+    started = time.monotonic()
+    with pytest.raises(SimulatorError, match="failed to load") as caught:
+        pipeline.up(timeout=200)
+    assert time.monotonic() - started < 60, "up waited for the timeout instead of the failed load"
+    assert "container second" in str(caught.value)
+    assert not (tmp_path / "state" / "state.json").exists()  # what started was stopped
+
+
+def test_same_spec_on_two_ports_keeps_both_and_down_needs_the_port(tmp_path, monkeypatch):
+    from inference_pipeline.pipeline.local import find_state_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    spec = load_spec(write_spec(tmp_path))
+    one, two = free_port(), free_port()
+    first = LocalPipeline(spec, port=one, docker=False)
+    first.up(timeout=120)
+    try:
+        second = LocalPipeline(spec, port=two, docker=False)  # default state dirs: per name and port
+        second.up(timeout=120)
+        try:
+            assert requests.get(f"http://127.0.0.1:{one}/ping", timeout=5).status_code == 200
+            with pytest.raises(SimulatorError, match="2 local pipelines named echo-pipeline are up"):
+                find_state_dir("echo-pipeline")
+            assert find_state_dir("echo-pipeline", two) == second.state_dir
+        finally:
+            second.down()
+        assert find_state_dir("echo-pipeline") == first.state_dir
+    finally:
+        first.down()
+
+
+def test_unsupported_settings_are_refused_before_anything_starts(tmp_path):
+    path = write_spec(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    spec["endpoint"] = {"variants": [{"name": "big", "initial_instance_count": 20}]}
+    path.write_text(yaml.safe_dump(spec))
+    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=free_port(), docker=False)
+    with pytest.raises(SimulatorError, match="runs at most 32"):
+        pipeline.up(timeout=30)
+    assert not (tmp_path / "state").exists()

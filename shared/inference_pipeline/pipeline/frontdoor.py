@@ -279,3 +279,10 @@ class Endpoint:
             for name, problem in pipeline.ping().items():
                 problems[f"{pipeline.variant}/{pipeline.instance}/{name}" if several else name] = problem
         return problems
+
+
+def endpoint_config(endpoint: str | None, variants: list[dict[str, Any]], *, mode: str = "Serial",
+                    timeout: float = 60.0, data_capture: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``--config`` document; ``variants`` items are ``{"name", "weight", "instances": [[hop, ...], ...]}``."""
+    return {"endpoint": endpoint, "mode": mode, "timeout": timeout, "variants": variants,
+            "data_capture": data_capture}

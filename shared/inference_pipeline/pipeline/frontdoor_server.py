@@ -1,7 +1,7 @@
 """Runs the front door as its own process: ``python -m inference_pipeline.pipeline.frontdoor_server``.
 
 Either ``--hop NAME=URL`` (repeated, in order: one variant, one instance) or ``--config FILE``,
-the JSON the simulator writes (:func:`endpoint_config`)::
+the JSON the simulator writes (:func:`~inference_pipeline.pipeline.frontdoor.endpoint_config`)::
 
     {"endpoint": "car-evaluation", "mode": "Serial", "timeout": 60,
      "variants": [{"name": "AllTraffic", "weight": 1.0,
@@ -31,6 +31,7 @@ from inference_pipeline.pipeline.frontdoor import (
     SerialPipeline,
     Trace,
     VariantPool,
+    endpoint_config,
 )
 from inference_pipeline.pipeline.frontdoor_app import create_frontdoor_app
 from inference_pipeline.serving.server import WSGIServer
@@ -44,13 +45,6 @@ def parse_hops(values: list[str]) -> list[Hop]:
             raise argparse.ArgumentTypeError(f"--hop wants NAME=http://HOST:PORT, got {value!r}")
         hops.append(Hop(name, url.rstrip("/")))
     return hops
-
-
-def endpoint_config(endpoint: str | None, variants: list[dict[str, Any]], *, mode: str = "Serial",
-                    timeout: float = 60.0, data_capture: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ``--config`` document; ``variants`` items are ``{"name", "weight", "instances": [[hop, ...], ...]}``."""
-    return {"endpoint": endpoint, "mode": mode, "timeout": timeout, "variants": variants,
-            "data_capture": data_capture}
 
 
 def build_endpoint(config: dict[str, Any]) -> tuple[Endpoint, DataCapture | None]:

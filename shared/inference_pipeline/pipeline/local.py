@@ -1,10 +1,13 @@
-"""Local simulation of a SageMaker serial inference pipeline.
+"""Local simulation of a SageMaker endpoint serving an inference pipeline.
 
 ``up`` starts every container of a spec (with docker compose, or with ``--no-docker`` as local
 ``serve`` processes from this repo) on its own 127.0.0.1 port via ``SAGEMAKER_BIND_TO_PORT``,
 models mounted read-only at ``/opt/ml/model``, then a front door
-(:mod:`inference_pipeline.pipeline.frontdoor`) on one port that behaves like the endpoint.
-State (ports, pids, compose project) lives in a state directory so ``down``/``logs`` find it.
+(:mod:`inference_pipeline.pipeline.frontdoor`) on one port that behaves like the endpoint. Each
+production variant runs ``initial_instance_count`` copies of the pipeline (its instances).
+State (ports, pids, compose project) lives in a state directory per spec name *and* port, so
+``down``/``logs`` find it and two pipelines of one spec can run side by side on two ports.
+Everything that can be checked (port, images, runtimes) is checked before anything starts.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ import yaml
 from inference_pipeline.catalogue import REPOSITORY_PREFIX, VersionLine, stand_in_line, stand_ins
 from inference_pipeline.catalogue import image as catalogue_image
 from inference_pipeline.pipeline.artifacts import model_dir_for
+from inference_pipeline.pipeline.frontdoor import DEFAULT_VARIANT, endpoint_config
+from inference_pipeline.pipeline.ports import PortBook, PortInUse, listen_on
 from inference_pipeline.spec.model import BuiltinImage, ImageUri, PipelineSpec, ProjectImage
 
 LOCALHOST = "127.0.0.1"
@@ -50,6 +54,12 @@ class LocalContainer:
     model_dir: str | None
     port: int
     environment: dict[str, str] = field(default_factory=dict)
+    variant: str = DEFAULT_VARIANT
+    instance: int = 0
+    service: str = ""  # compose service, log file and pid key: the name, or variant-instance-name
+
+    def __post_init__(self) -> None:
+        self.service = self.service or self.name
 
 
 @dataclass
@@ -61,6 +71,8 @@ class SimulatorState:
     containers: list[LocalContainer]
     frontdoor_pid: int | None = None
     process_pids: dict[str, int] = field(default_factory=dict)
+    endpoint: str = ""
+    capture_dir: str | None = None
 
     @property
     def url(self) -> str:
@@ -80,9 +92,35 @@ class SimulatorState:
         return cls(**data)
 
 
-def default_state_dir(name: str) -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "inference-pipeline"
-    return root / "pipelines" / name
+def state_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "inference-pipeline"
+
+
+def default_state_dir(name: str, port: int | None = None) -> Path:
+    """``pipelines/<name>@<port>``: one per name and port, so a pipeline left up on one port is not
+    replaced by the same spec started on another (``<name>`` alone: the pre-port layout)."""
+    return state_root() / "pipelines" / (f"{name}@{port}" if port is not None else name)
+
+
+def running_state_dirs(name: str) -> list[Path]:
+    """State directories of pipelines named ``name`` that are up (any port)."""
+    pipelines = state_root() / "pipelines"
+    found = [p.parent for p in sorted(pipelines.glob(f"{name}@*/state.json"))]
+    legacy = pipelines / name / "state.json"
+    return found + ([legacy.parent] if legacy.is_file() else [])
+
+
+def find_state_dir(name: str, port: int | None = None) -> Path:
+    """The state directory of the running pipeline ``name`` (on ``port``, if given)."""
+    if port is not None:
+        return default_state_dir(name, port)
+    running = running_state_dirs(name)
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        raise SimulatorError(f"no local pipeline named {name} is up (start it with `inference-pipeline up`)")
+    ports = ", ".join(p.name.rpartition("@")[2] for p in running)
+    raise SimulatorError(f"{len(running)} local pipelines named {name} are up (ports {ports}); say which with --port")
 
 
 def local_line(image: Any) -> VersionLine | None:
@@ -130,27 +168,6 @@ def local_image(image: Any, tag: str = "latest") -> tuple[str, str | None]:
     return uri, runtime
 
 
-def _free_port(avoid: set[int]) -> int:
-    """A port free now and not in ``avoid`` (the kernel often hands out a just-freed port's neighbour)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind((LOCALHOST, 0))
-            port = int(sock.getsockname()[1])
-        if port not in avoid:
-            return port
-
-
-def _port_in_use(port: int) -> bool:
-    """True when something listens on LOCALHOST:port (SO_REUSEADDR as gunicorn, so TIME_WAIT is no reason)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((LOCALHOST, port))
-        except OSError:
-            return True
-    return False
-
-
 def _download_s3(uri: str, cache_dir: Path) -> Path:
     import boto3
 
@@ -162,23 +179,45 @@ def _download_s3(uri: str, cache_dir: Path) -> Path:
     return target
 
 
+MAX_LOCAL_CONTAINERS = 32  # variants x instances x containers: beyond this a laptop only thrashes
+
+
 def plan_containers(spec: PipelineSpec, *, cache_dir: Path, image_tag: str = "latest",
-                    extra_env: dict[str, str] | None = None, reserved: Iterable[int] = ()) -> list[LocalContainer]:
-    """Resolve images, extract artifacts (safely, content-addressed) and assign ports, distinct from
-    each other and from ``reserved`` (the front door's)."""
+                    extra_env: dict[str, str] | None = None, ports: PortBook | None = None,
+                    copies: bool = True) -> list[LocalContainer]:
+    """Resolve images, extract artifacts (safely, content-addressed) and assign ports.
+
+    With ``copies``, every variant gets ``initial_instance_count`` copies of the pipeline (else one
+    copy of the first variant, as a transform job needs). Ports stay held in ``ports`` until the
+    caller releases them (without a book they are released at once: for rendering only).
+    """
+    book = ports or PortBook()
+    variants = spec.endpoint.variants if copies else spec.endpoint.variants[:1]
+    layout = [(v.name, i) for v in variants for i in range(v.initial_instance_count if copies else 1)]
+    if len(layout) * len(spec.containers) > MAX_LOCAL_CONTAINERS:
+        raise SimulatorError(f"the endpoint needs {len(layout) * len(spec.containers)} local containers "
+                             f"({len(layout)} instance(s) of {len(spec.containers)}); the simulator runs at most "
+                             f"{MAX_LOCAL_CONTAINERS}: lower initial_instance_count or the number of variants")
+    single = len(layout) == 1
     planned: list[LocalContainer] = []
-    taken = set(reserved)
+    model_dirs: dict[str, str | None] = {}
     for container in spec.containers:
-        image, runtime = local_image(container.image, image_tag)
         model_dir = None
         if container.model is not None:
             source = _download_s3(container.model.uri, cache_dir) if container.model.is_s3 else container.model.path
             model_dir = str(model_dir_for(source, cache_dir / "artifacts"))
-        port = _free_port(taken)
-        taken.add(port)
-        env = {**container.environment, **(extra_env or {}),
-               "SAGEMAKER_BIND_TO_PORT": str(port), "INFERENCE_PIPELINE_BIND_HOST": LOCALHOST}
-        planned.append(LocalContainer(container.name, image, runtime, model_dir, port, env))
+        model_dirs[container.name] = model_dir
+    for variant, instance in layout:
+        for container in spec.containers:
+            image, runtime = local_image(container.image, image_tag)
+            port = book.hold_any()
+            env = {**container.environment, **(extra_env or {}),
+                   "SAGEMAKER_BIND_TO_PORT": str(port), "INFERENCE_PIPELINE_BIND_HOST": LOCALHOST}
+            service = container.name if single else f"{variant}-{instance}-{container.name}".lower()
+            planned.append(LocalContainer(container.name, image, runtime, model_dirs[container.name], port, env,
+                                          variant, instance, service))
+    if ports is None:
+        book.release()
     return planned
 
 
@@ -201,12 +240,13 @@ def render_compose(containers: list[LocalContainer], project: str) -> dict[str, 
             "healthcheck": _healthcheck(c.port),
             "restart": "no",
             "stop_grace_period": "30s",
-            "labels": {"inference-pipeline.container": c.name, "inference-pipeline.project": project},
+            "labels": {"inference-pipeline.container": c.name, "inference-pipeline.project": project,
+                       "inference-pipeline.variant": c.variant, "inference-pipeline.instance": str(c.instance)},
         }
         if c.model_dir:
             service["volumes"] = [{"type": "bind", "source": c.model_dir, "target": "/opt/ml/model",
                                    "read_only": True}]
-        services[c.name] = service
+        services[c.service] = service
     return {"name": project, "services": services}
 
 
@@ -215,10 +255,10 @@ def _compose(state_dir: Path, project: str, *args: str, capture: bool = False) -
     return subprocess.run(cmd, capture_output=capture, text=True, check=False)
 
 
-def _spawn(args: list[str], log_path: Path, env: dict[str, str]) -> int:
+def _spawn(args: list[str], log_path: Path, env: dict[str, str], pass_fds: tuple[int, ...] = ()) -> int:
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True, stdin=subprocess.DEVNULL)
+                                   start_new_session=True, stdin=subprocess.DEVNULL, pass_fds=pass_fds)
     return process.pid
 
 
@@ -254,6 +294,13 @@ def _stop(pid: int | None, timeout: float = 30) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+FAILED_LOAD = "failed to load"  # what a container's /ping says once loading its model failed for good
+
+
+class LoadFailed(SimulatorError):
+    """A container reported that its model failed to load: waiting longer cannot help."""
+
+
 def wait_healthy(url: str, timeout: float, *, what: str, alive: Callable[[], bool] | None = None) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -265,6 +312,8 @@ def wait_healthy(url: str, timeout: float, *, what: str, alive: Callable[[], boo
             if response.status_code == 200:
                 return
             last = f"{response.status_code} {response.text.strip()[:300]}"
+            if response.status_code == 503 and FAILED_LOAD in response.text:
+                raise LoadFailed(f"{what} answered /ping with {last}")
         except requests.RequestException as exc:
             last = type(exc).__name__
         time.sleep(0.2)
@@ -272,16 +321,18 @@ def wait_healthy(url: str, timeout: float, *, what: str, alive: Callable[[], boo
 
 
 class LocalPipeline:
-    """Start, stop and inspect one spec's local pipeline."""
+    """Start, stop and inspect one spec's local endpoint."""
 
     def __init__(self, spec: PipelineSpec, *, state_dir: Path | None = None, port: int = 8080,
-                 docker: bool = True, image_tag: str = "latest", extra_env: dict[str, str] | None = None) -> None:
+                 docker: bool = True, image_tag: str = "latest", extra_env: dict[str, str] | None = None,
+                 copies: bool = True) -> None:
         self.spec = spec
-        self.state_dir = state_dir or default_state_dir(spec.name)
+        self.state_dir = state_dir or default_state_dir(spec.name, port)
         self.port = port
         self.docker = docker
         self.image_tag = image_tag
         self.extra_env = extra_env or {}
+        self.copies = copies  # every variant's instances (an endpoint), or one copy (a transform job)
 
     @property
     def cache_dir(self) -> Path:
@@ -295,90 +346,152 @@ class LocalPipeline:
         digest = hashlib.sha256(str(self.state_dir.resolve()).encode()).hexdigest()[:8]
         return f"ip-{self.spec.name[:50]}-{digest}".lower()
 
+    def capture_dir(self) -> Path | None:
+        """Where data capture is written locally: the spec's directory, or for an s3:// destination
+        a mirror of bucket/prefix under the state directory."""
+        capture = self.spec.endpoint.data_capture
+        if capture is None or not capture.enable_capture:
+            return None
+        if capture.is_s3:
+            return self.state_dir / "data-capture" / capture.destination.removeprefix("s3://").strip("/")
+        return Path(capture.destination)
+
+    def preflight(self, containers: list[LocalContainer]) -> None:
+        """Refuse what cannot run before anything starts (nothing to clean up after a refusal)."""
+        if self.docker:
+            if shutil.which("docker") is None:
+                raise SimulatorError("docker is not installed; use --no-docker or run scripts/install-docker.sh")
+            for image in sorted({c.image for c in containers}):
+                if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+                    users = ", ".join(sorted({c.name for c in containers if c.image == image}))
+                    raise SimulatorError(f"image {image} for container {users} is not available locally; "
+                                         "build it with scripts/build-images.sh (or docker pull it)")
+        else:
+            for c in containers:
+                if c.runtime is None:
+                    raise SimulatorError(f"container {c.name} uses image {c.image}, which --no-docker cannot run; "
+                                         "only this repo's images and the built-ins it stands in for can")
+
     def up(self, *, timeout: float = 240, on_status: Callable[[str], None] | None = None) -> SimulatorState:
         say = on_status or (lambda _msg: None)
         if (self.state_dir / "state.json").is_file():
-            self.down()
-        if _port_in_use(self.port):  # before starting containers: the front door could not bind later
+            self.down()  # the same spec on the same port: replace it
+        try:  # bound and listening from here on: nothing else can take the port before the front door
+            listener = listen_on(self.port)
+        except PortInUse:
             raise SimulatorError(f"port {self.port} on {LOCALHOST} is already in use (another pipeline left up? "
-                                 "stop it with `inference-pipeline down SPEC`), or choose another with --port")
-        containers = plan_containers(self.spec, cache_dir=self.cache_dir,
-                                     image_tag=self.image_tag, extra_env=self.extra_env, reserved={self.port})
-        state = SimulatorState(self.spec.name, "docker" if self.docker else "process", self.project, self.port,
-                               containers)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        state.save(self.state_dir)
+                                 "stop it with `inference-pipeline down SPEC`), or choose another with --port") from None
+        ports = PortBook()
         try:
-            if self.docker:
-                self._up_docker(state, timeout, say)
-            else:
-                self._up_processes(state, timeout, say)
-            say(f"starting the front door on {state.url}")
-            hops = [arg for c in containers for arg in ("--hop", f"{c.name}=http://{LOCALHOST}:{c.port}")]
-            state.frontdoor_pid = _spawn([sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server",
-                                         "--host", LOCALHOST, "--port", str(self.port), *hops],
-                                        self.state_dir / "frontdoor.log", dict(os.environ))
+            containers = plan_containers(self.spec, cache_dir=self.cache_dir, image_tag=self.image_tag,
+                                         extra_env=self.extra_env, ports=ports, copies=self.copies)
+            self.preflight(containers)
+            capture = self.capture_dir()
+            state = SimulatorState(self.spec.name, "docker" if self.docker else "process", self.project, self.port,
+                                   containers, endpoint=self.spec.endpoint_name,
+                                   capture_dir=str(capture) if capture else None)
+            self.state_dir.mkdir(parents=True, exist_ok=True)
             state.save(self.state_dir)
             try:
-                wait_healthy(state.url, 30, what="the front door", alive=lambda: _alive(state.frontdoor_pid))
-            except SimulatorError as exc:
-                log = (self.state_dir / "frontdoor.log").read_text(errors="replace").strip().splitlines()
-                raise SimulatorError(f"{exc}; last lines of its log:\n    " + "\n    ".join(log[-5:])) from None
-        except BaseException:
-            self.down()
-            raise
+                if self.docker:
+                    self._up_docker(state, timeout, say, ports)
+                else:
+                    self._up_processes(state, timeout, say, ports)
+                self._start_frontdoor(state, listener, say)
+            except BaseException:
+                self.down()
+                raise
+        finally:
+            ports.release()
+            listener.close()  # the front door process holds its own copy
         return state
 
-    def _up_docker(self, state: SimulatorState, timeout: float, say: Callable[[str], None]) -> None:
-        if shutil.which("docker") is None:
-            raise SimulatorError("docker is not installed; use --no-docker or run scripts/install-docker.sh")
-        for c in state.containers:
-            if subprocess.run(["docker", "image", "inspect", c.image], capture_output=True).returncode != 0:
-                raise SimulatorError(f"image {c.image} for container {c.name} is not available locally; "
-                                     "build it with scripts/build-images.sh (or docker pull it)")
-        (self.state_dir / "compose.yaml").write_text(yaml.safe_dump(render_compose(state.containers, state.project),
-                                                                    sort_keys=False))
-        say(f"docker compose up ({len(state.containers)} containers)")
-        proc = _compose(self.state_dir, state.project, "up", "-d", "--wait", "--wait-timeout", str(int(timeout)),
-                        capture=True)
-        if proc.returncode != 0:
-            unhealthy = self._unhealthy_report(state)
-            raise SimulatorError(f"docker compose up failed: {proc.stderr.strip()[-800:]}{unhealthy}")
+    def frontdoor_config(self, state: SimulatorState) -> dict[str, Any]:
+        variants = []
+        for variant in self.spec.endpoint.variants:
+            mine = [c for c in state.containers if c.variant == variant.name]
+            if not mine:
+                continue
+            count = max(c.instance for c in mine) + 1
+            instances = [[{"name": c.name, "url": f"http://{LOCALHOST}:{c.port}"} for c in mine if c.instance == i]
+                         for i in range(count)]
+            weight = variant.initial_variant_weight if self.copies else 1.0
+            variants.append({"name": variant.name, "weight": weight, "instances": instances})
+        capture = self.spec.endpoint.data_capture
+        capture_config = None
+        if capture is not None and state.capture_dir:
+            capture_config = {"destination": state.capture_dir, "sampling_percentage": capture.sampling_percentage,
+                              "capture_input": "Input" in capture.capture, "capture_output": "Output" in capture.capture,
+                              "csv_content_types": capture.csv_content_types,
+                              "json_content_types": capture.json_content_types}
+        return endpoint_config(state.endpoint or self.spec.endpoint_name, variants, mode=self.spec.mode,
+                               data_capture=capture_config)
 
-    def _unhealthy_report(self, state: SimulatorState) -> str:
-        lines = []
+    def _start_frontdoor(self, state: SimulatorState, listener: Any, say: Callable[[str], None]) -> None:
+        say(f"starting the front door on {state.url}")
+        config_path = self.state_dir / "frontdoor.json"
+        config_path.write_text(json.dumps(self.frontdoor_config(state), indent=2))
+        state.frontdoor_pid = _spawn([sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server",
+                                      "--config", str(config_path), "--fd", str(listener.fileno())],
+                                     self.state_dir / "frontdoor.log", dict(os.environ), pass_fds=(listener.fileno(),))
+        state.save(self.state_dir)
+        try:
+            wait_healthy(state.url, 30, what="the front door", alive=lambda: _alive(state.frontdoor_pid))
+        except SimulatorError as exc:
+            log = (self.state_dir / "frontdoor.log").read_text(errors="replace").strip().splitlines()
+            raise SimulatorError(f"{exc}; last lines of its log:\n    " + "\n    ".join(log[-5:])) from None
+
+    def _wait_containers(self, state: SimulatorState, timeout: float, ports: PortBook,
+                         alive: Callable[[LocalContainer], Callable[[], bool]]) -> None:
+        deadline = time.monotonic() + timeout
         for c in state.containers:
             try:
-                ok = requests.get(f"http://{LOCALHOST}:{c.port}/ping", timeout=2).status_code == 200
-            except requests.RequestException:
-                ok = False
-            if not ok:
-                tail = "\n    ".join(self.logs(c.name).strip().splitlines()[-15:])
-                lines.append(f"\n  container {c.name} ({c.image}) is not healthy; last log lines:\n    {tail}")
-        return "".join(lines)
+                wait_healthy(f"http://{LOCALHOST}:{c.port}", max(1.0, deadline - time.monotonic()),
+                             what=f"container {c.service}", alive=alive(c))
+            except SimulatorError as exc:
+                tail = "\n    ".join(self.logs(c.service).strip().splitlines()[-15:])
+                raise type(exc)(f"{exc}; last log lines:\n    {tail}") from None
+            ports.release(c.port)  # it listens: the reservation has done its job
 
-    def _up_processes(self, state: SimulatorState, timeout: float, say: Callable[[str], None]) -> None:
+    def _up_docker(self, state: SimulatorState, timeout: float, say: Callable[[str], None], ports: PortBook) -> None:
+        (self.state_dir / "compose.yaml").write_text(yaml.safe_dump(render_compose(state.containers, state.project),
+                                                                    sort_keys=False))
         for c in state.containers:
-            if c.runtime is None:
-                raise SimulatorError(f"container {c.name} uses image {c.image}, which --no-docker cannot run; "
-                                     "only this repo's images and the built-ins it stands in for can")
+            if c.runtime is None:  # a foreign server may bind without SO_REUSEADDR: let the port go now
+                ports.release(c.port)
+        say(f"docker compose up ({len(state.containers)} containers)")
+        # No --wait: it would sit out the healthcheck's retries even after a model failed to load.
+        proc = _compose(self.state_dir, state.project, "up", "-d", capture=True)
+        if proc.returncode != 0:
+            raise SimulatorError(f"docker compose up failed: {proc.stderr.strip()[-800:]}")
+        self._wait_containers(state, timeout, ports, lambda c: self._compose_running(state, c))
+
+    def _compose_running(self, state: SimulatorState, container: LocalContainer) -> Callable[[], bool]:
+        checked = [0.0, True]
+
+        def running() -> bool:  # `docker compose ps` costs ~100 ms: ask at most every 2 s
+            if time.monotonic() - float(checked[0]) >= 2:
+                proc = _compose(self.state_dir, state.project, "ps", "-q", "--status", "running", container.service,
+                                capture=True)
+                checked[:] = [time.monotonic(), bool(proc.stdout.strip()) or proc.returncode != 0]
+            return bool(checked[1])
+        return running
+
+    def _up_processes(self, state: SimulatorState, timeout: float, say: Callable[[str], None],
+                      ports: PortBook) -> None:
+        for c in state.containers:
+            assert c.runtime is not None  # preflight refused the others
             env = {**os.environ, **c.environment, "SM_MODEL_DIR": c.model_dir or str(self.state_dir / "empty-model"),
                    "INFERENCE_PIPELINE_RUNTIME": c.runtime}
             if not c.model_dir:
                 (self.state_dir / "empty-model").mkdir(exist_ok=True)
-            say(f"starting {c.name} ({c.runtime}) on port {c.port}")
-            state.process_pids[c.name] = _spawn(
+            say(f"starting {c.service} ({c.runtime}) on port {c.port}")
+            state.process_pids[c.service] = _spawn(
                 [sys.executable, "-m", "inference_pipeline.runtimes.serve", "serve", "--runtime", c.runtime],
-                self.state_dir / f"{c.name}.log", env)
+                self.state_dir / f"{c.service}.log", env)
             state.save(self.state_dir)
-        for c in state.containers:
-            pid = state.process_pids[c.name]
-            try:
-                wait_healthy(f"http://{LOCALHOST}:{c.port}", timeout, what=f"container {c.name}",
-                             alive=functools.partial(_alive, pid))
-            except SimulatorError as exc:
-                tail = "\n    ".join(self.logs(c.name).strip().splitlines()[-15:])
-                raise SimulatorError(f"{exc}; last log lines:\n    {tail}") from None
+        self._wait_containers(state, timeout, ports,
+                              lambda c: functools.partial(_alive, state.process_pids[c.service]))
 
     def down(self) -> None:
         try:
@@ -393,8 +506,9 @@ class LocalPipeline:
         (self.state_dir / "state.json").unlink(missing_ok=True)
 
     def logs(self, container: str | None = None) -> str:
+        """One container's log (its name, or ``variant-instance-name`` with several copies), or all."""
         state = SimulatorState.load(self.state_dir)
-        names = [c.name for c in state.containers]
+        names = [c.service for c in state.containers]
         if container is not None and container not in names + ["frontdoor"]:
             raise SimulatorError(f"no container {container!r}; the pipeline has {', '.join(names)} (and frontdoor)")
         if container == "frontdoor":
