@@ -12,11 +12,12 @@ import yaml
 
 from inference_pipeline.build.bake import build_command, plan
 from inference_pipeline.build.manifest import manifest_from_metadata
-from inference_pipeline.catalogue import IMAGE_NAMES
 from inference_pipeline.catalogue import IMAGES as CATALOGUE
+from inference_pipeline.catalogue import bake_targets
+from inference_pipeline.catalogue import image as catalogue_image
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGES = list(IMAGE_NAMES)
+TARGETS = bake_targets()
 
 
 def bake_print(env: dict[str, str]) -> dict:
@@ -30,7 +31,7 @@ def bake_print(env: dict[str, str]) -> dict:
 
 def test_every_image_has_a_target_and_dockerfile():
     definition = bake_print({"REGISTRY": "", "VERSION": "0.1.0", "GIT_SHA": "dev"})
-    assert definition["group"]["default"]["targets"] == IMAGES
+    assert definition["group"]["default"]["targets"] == TARGETS
     for entry in CATALOGUE:
         target = definition["target"][entry.name]
         assert target["dockerfile"] == entry.dockerfile
@@ -47,11 +48,15 @@ def test_tags_and_labels_resolve_from_variables():
                              "GIT_SHA": "abc1234", "TAG": ""})
     target = definition["target"]["xgboost"]
     repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference-pipeline/xgboost"
-    assert target["tags"] == [f"{repo}:2.3.4", f"{repo}:2.3.4-abc1234", f"{repo}:2"]
+    default = catalogue_image("xgboost").default_line
+    assert default is not None
+    suffix = f"xgboost{default.line}"
+    assert target["tags"] == [f"{repo}:2.3.4", f"{repo}:2.3.4-abc1234", f"{repo}:2",
+                              f"{repo}:2.3.4-{suffix}", f"{repo}:2.3.4-abc1234-{suffix}", f"{repo}:2-{suffix}"]
     assert target["labels"]["org.opencontainers.image.version"] == "2.3.4"
     assert target["labels"]["org.opencontainers.image.revision"] == "abc1234"
     assert re.match(r"\d{4}-\d\d-\d\dT", target["labels"]["org.opencontainers.image.created"])
-    assert target["cache-to"] == [f"type=registry,ref={repo}:buildcache,image-manifest=true,oci-mediatypes=true,mode=max"]
+    assert target["cache-to"] == [f"type=registry,ref={repo}:buildcache-{suffix},image-manifest=true,oci-mediatypes=true,mode=max"]
     assert definition["target"]["base"]["tags"][0].startswith("123456789012.dkr.ecr.eu-west-1.amazonaws.com/")
 
 
@@ -127,3 +132,64 @@ def test_manifest_from_bake_metadata():
         "uri": "r/inference-pipeline/sklearn:1.0.0", "digest": "sha256:abc",
         "pinned_uri": "r/inference-pipeline/sklearn@sha256:abc",
         "tags": ["r/inference-pipeline/sklearn:1.0.0", "r/inference-pipeline/sklearn:1"]}}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"{path}: {line!r} is not pinned with =="
+            pins[name.lower()] = version
+    return pins
+
+
+def test_bake_matrix_matches_the_catalogue_version_lines():
+    """One target per version line, named, argued and tagged from catalogue.py (the single source)."""
+    definition = bake_print({"REGISTRY": "", "VERSION": "0.1.0", "GIT_SHA": "dev", "TAG": "latest"})
+    for entry in CATALOGUE:
+        assert (sum(line.default for line in entry.version_lines) == 1) if entry.version_lines else True, entry.name
+        for line in entry.version_lines:
+            target = definition["target"][entry.target_name(line)]
+            assert target["dockerfile"] == entry.dockerfile
+            assert target["args"]["LINE"] == line.line
+            suffix = entry.tag_suffix(line)
+            repo = f"inference-pipeline/{entry.name}"
+            assert f"{repo}:0.1.0-{suffix}" in target["tags"] and f"{repo}:{suffix}" in target["tags"]
+            assert (f"{repo}:latest" in target["tags"]) == line.default
+            assert target["labels"]["io.github.inference-pipeline.line"] == line.line
+            requirements = ROOT / "images" / entry.name / f"requirements-{line.line}.txt"
+            pins = _pins(requirements)
+            pinned = {name: pins[name] for name in entry.libraries if name in pins}
+            assert list(pinned.values()) == [line.version], f"{requirements} must pin {entry.libraries[0]}=={line.version}"
+            assert "${LINE}" in (ROOT / entry.dockerfile).read_text()
+        if not entry.version_lines:
+            assert definition["target"][entry.name]["args"]["LINE"] == ""
+
+
+def test_numpy_1_lines_pin_numpy_below_2():
+    """xgboost 1.7 and scikit-learn 1.2 wheels are built against numpy 1.x."""
+    for path in ("images/xgboost/requirements-1.7.txt", "images/sklearn/requirements-1.2.txt"):
+        assert _pins(ROOT / path)["numpy"].startswith("1."), path
+
+
+def test_parallel_local_build_orders_dependencies(monkeypatch):
+    """jobs > 1 still builds base before everything that uses it, and every target once."""
+    from inference_pipeline.build import bake
+
+    definition = {"target": {
+        name: {"dockerfile": f"images/{name}/Dockerfile", "contexts": {"base": "target:base"},
+               "tags": [f"inference-pipeline/{name}:latest"]} for name in ("a", "b", "c")}}
+    definition["target"]["base"] = {"dockerfile": "images/base/Dockerfile", "tags": ["inference-pipeline/base:x"]}
+    order: list[str] = []
+    monkeypatch.setattr(bake, "bake_print", lambda *a, **k: definition)
+
+    def fake_run(target, built, **kwargs):
+        assert target.name == "base" or "base" in built, f"{target.name} started before base was built"
+        order.append(target.name)
+        return 0.0
+
+    monkeypatch.setattr(bake, "_run_build", fake_run)
+    bake.build(jobs=2)
+    assert order[0] == "base" and sorted(order[1:]) == ["a", "b", "c"]
