@@ -294,10 +294,12 @@ def remote_transform(spec_path: Path, input_: str, output: str, *, job_name: str
             console.print(f"[green]transform job {result.job_name}:[/] {state}", highlight=False)
 
 
-def endpoint_invoke(endpoint: str, region: str | None, body: bytes, content_type: str, accept: str | None) -> None:
+def endpoint_invoke(endpoint: str, region: str | None, body: bytes, content_type: str, accept: str | None,
+                    extra: dict[str, str] | None = None) -> None:
     """``invoke --endpoint``: one InvokeEndpoint call; the body goes to stdout."""
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
-        answer = invoke_endpoint(endpoint, body, content_type=content_type, accept=accept, region=region)
+        answer = invoke_endpoint(endpoint, body, content_type=content_type, accept=accept, region=region,
+                                 extra=extra)
     err_console.print(f"[dim]{answer.content_type}[/]", highlight=False)
     sys.stdout.buffer.write(answer.body)
     sys.stdout.write("\n")

@@ -13,7 +13,13 @@ import typer
 from inference_pipeline.archives import ArtifactError
 from inference_pipeline.cli import aws
 from inference_pipeline.cli._app import EXIT_FAILURE, EXIT_USAGE, app, cli_errors, console, err_console, fail, progress
-from inference_pipeline.pipeline.local import LocalPipeline, SimulatorError, SimulatorState, default_state_dir
+from inference_pipeline.pipeline.local import (
+    LocalPipeline,
+    SimulatorError,
+    SimulatorState,
+    default_state_dir,
+    find_state_dir,
+)
 from inference_pipeline.spec.model import load_spec
 
 _USAGE = (ValueError,)
@@ -24,13 +30,15 @@ PortOpt = Annotated[int, typer.Option("--port", help="Front door port on 127.0.0
 DockerOpt = Annotated[bool, typer.Option("--docker/--no-docker",
                                          help="Run containers with docker compose, or as local serve processes.")]
 StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="Where the running pipeline's state is kept.")]
+RunningPortOpt = Annotated[int | None, typer.Option(
+    "--port", help="Front door port of the pipeline meant, when the spec runs on several (default: the one up).")]
 TagOpt = Annotated[str, typer.Option("--image-tag", help="Tag of this repo's local images.")]
 
 
 def _pipeline(spec_path: Path, *, port: int = 8080, docker: bool = True, state_dir: Path | None = None,
               image_tag: str = "latest") -> LocalPipeline:
     spec = load_spec(spec_path)
-    return LocalPipeline(spec, state_dir=state_dir or default_state_dir(spec.name), port=port, docker=docker,
+    return LocalPipeline(spec, state_dir=state_dir or default_state_dir(spec.name, port), port=port, docker=docker,
                          image_tag=image_tag)
 
 
@@ -43,27 +51,28 @@ def up(spec_path: SpecPath, port: PortOpt = 8080, docker: DockerOpt = True, stat
         pipeline = _pipeline(spec_path, port=port, docker=docker, state_dir=state_dir, image_tag=image_tag)
         state = pipeline.up(timeout=timeout, on_status=progress)
     for c in state.containers:
-        console.print(f"  {c.name:<20} {c.image:<45} 127.0.0.1:{c.port}", highlight=False)
-    console.print(f"[green]pipeline {state.name} is up:[/] {state.url}/invocations", highlight=False)
+        console.print(f"  {c.service:<20} {c.image:<45} 127.0.0.1:{c.port}", highlight=False)
+    console.print(f"[green]pipeline {state.name} is up:[/] {state.url}/endpoints/{state.endpoint}/invocations "
+                  f"(boto3: endpoint_url={state.url!r}, EndpointName={state.endpoint!r})", highlight=False)
 
 
 @app.command()
-def down(spec_path: SpecPath, state_dir: StateOpt = None) -> None:
+def down(spec_path: SpecPath, state_dir: StateOpt = None, port: RunningPortOpt = None) -> None:
     """Stop the local pipeline and its front door."""
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
         spec = load_spec(spec_path, check_files=False)
-        LocalPipeline(spec, state_dir=state_dir or default_state_dir(spec.name)).down()
+        LocalPipeline(spec, state_dir=state_dir or find_state_dir(spec.name, port)).down()
     console.print(f"pipeline {spec.name} is down", highlight=False)
 
 
 @app.command()
 def logs(spec_path: SpecPath,
          container: Annotated[str | None, typer.Argument(help="Container name, or 'frontdoor' (default: all).")] = None,
-         state_dir: StateOpt = None) -> None:
+         state_dir: StateOpt = None, port: RunningPortOpt = None) -> None:
     """Print the logs of one container (or all) of the local pipeline."""
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
         spec = load_spec(spec_path, check_files=False)
-        text = LocalPipeline(spec, state_dir=state_dir or default_state_dir(spec.name)).logs(container)
+        text = LocalPipeline(spec, state_dir=state_dir or find_state_dir(spec.name, port)).logs(container)
     typer.echo(text, nl=False)
 
 
@@ -86,36 +95,57 @@ def invoke(
     endpoint: Annotated[str | None, typer.Option("--endpoint", help="Invoke a real SageMaker endpoint instead.")] = None,
     region: Annotated[str | None, typer.Option("--region", help="AWS region for --endpoint.")] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Also print what each container received and returned.")] = False,
+    custom_attributes: Annotated[str | None, typer.Option(
+        "--custom-attributes", help="X-Amzn-SageMaker-Custom-Attributes, forwarded to every container.")] = None,
+    target_variant: Annotated[str | None, typer.Option(
+        "--target-variant", help="Production variant to send the request to (default: by weight).")] = None,
+    target_container: Annotated[str | None, typer.Option(
+        "--target-container", help="Container to invoke on a Direct-mode endpoint (TargetContainerHostname).")] = None,
     state_dir: StateOpt = None,
+    port: RunningPortOpt = None,
 ) -> None:
     """Send a request to the local pipeline (or a real endpoint) and print the response body."""
     body = _read_body(data)
     spec = None
+    extra = {key: value for key, value in (("CustomAttributes", custom_attributes), ("TargetVariant", target_variant),
+                                           ("TargetContainerHostname", target_container)) if value}
     with cli_errors(usage=_USAGE, runtime=_RUNTIME):
         if spec_path is not None:
             spec = load_spec(spec_path, check_files=False)
         content_type = content_type or (spec.content_type if spec else "text/csv")
         accept = accept or (spec.accept if spec else None)
         if endpoint:
-            aws.endpoint_invoke(endpoint, region, body, content_type, accept)
+            aws.endpoint_invoke(endpoint, region, body, content_type, accept, extra)
             return
+        path = "/invocations"
         if url is None:
             if spec is None:
                 fail("give the spec of a running local pipeline, --url or --endpoint", EXIT_USAGE)
-            url = SimulatorState.load(state_dir or default_state_dir(spec.name)).url
-        headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
-        response = requests.post(f"{url}/invocations", data=body, headers=headers, timeout=120)
+            state = SimulatorState.load(state_dir or find_state_dir(spec.name, port))
+            url, path = state.url, f"/endpoints/{state.endpoint or spec.endpoint_name}/invocations"
+        # Accept None drops requests' default "*/*": like boto3, send none unless asked
+        headers: dict[str, str | None] = {"Content-Type": content_type, "Accept": accept,
+                                          **{_RUNTIME_HEADERS[key]: value for key, value in extra.items()}}
+        response = requests.post(f"{url}{path}", data=body, headers=headers, timeout=120)
         if trace:
             _print_trace(url)
     if response.status_code != 200:
         err_console.print(f"[red]HTTP {response.status_code}[/] {response.headers.get('Content-Type', '')}")
         typer.echo(response.text)
         raise typer.Exit(EXIT_FAILURE)
-    err_console.print(f"[dim]{response.headers.get('Content-Type', '')} · "
-                      f"{response.headers.get('X-Inference-Pipeline-Hops', '')}[/]", highlight=False)
+    returned = response.headers.get("X-Amzn-SageMaker-Custom-Attributes")
+    err_console.print(f"[dim]{response.headers.get('Content-Type', '')} · variant "
+                      f"{response.headers.get('x-Amzn-Invoked-Production-Variant', '-')}"
+                      + (f" · custom attributes {returned}" if returned is not None else "")
+                      + f" · {response.headers.get('X-Inference-Pipeline-Hops', '')}[/]", highlight=False)
     sys.stdout.buffer.write(response.content)
     if not response.content.endswith(b"\n"):
         sys.stdout.write("\n")
+
+
+_RUNTIME_HEADERS = {"CustomAttributes": "X-Amzn-SageMaker-Custom-Attributes",
+                    "TargetVariant": "X-Amzn-SageMaker-Target-Variant",
+                    "TargetContainerHostname": "X-Amzn-SageMaker-Target-Container-Hostname"}
 
 
 def _print_trace(url: str) -> None:

@@ -15,8 +15,10 @@ class EndpointAnswer:
 
 
 def invoke_endpoint(endpoint: str, body: bytes, *, content_type: str, accept: str | None = None,
-                    region: str | None = None, client: Any = None) -> EndpointAnswer:
-    """One InvokeEndpoint call; DeployError names the endpoint when it fails."""
+                    region: str | None = None, client: Any = None,
+                    extra: dict[str, str] | None = None) -> EndpointAnswer:
+    """One InvokeEndpoint call; DeployError names the endpoint when it fails. ``extra``: more
+    InvokeEndpoint parameters (CustomAttributes, TargetVariant, TargetContainerHostname, ...)."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,6 +26,7 @@ def invoke_endpoint(endpoint: str, body: bytes, *, content_type: str, accept: st
     kwargs: dict[str, Any] = {"EndpointName": endpoint, "Body": body, "ContentType": content_type}
     if accept:
         kwargs["Accept"] = accept
+    kwargs.update(extra or {})
     try:
         answer = client.invoke_endpoint(**kwargs)
     except (BotoCoreError, ClientError) as exc:
