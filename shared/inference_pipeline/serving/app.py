@@ -9,6 +9,7 @@ routes are dispatched by hand (PEP 3333, nothing more).
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import time
@@ -51,8 +52,15 @@ class BodyReadError(BadRequest):
     """The request body ended early or its chunked framing is broken (RFC 9112 §6.3, §7.1)."""
 
 
-def read_body(environ: Environ, limit: int) -> bytes:
-    """The whole request body, at most ``limit`` bytes (413 above it, 400 when it is cut short)."""
+# The server blocks a request thread in wsgi.input.read() for as long as a client stalls
+# mid-body; reading on these threads bounds that wait, so a stalled client costs one reader
+# thread (until it goes away) and its request a 400, never the request threads /ping needs.
+_BODY_READERS = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="body-reader")
+
+
+def read_body(environ: Environ, limit: int, timeout: float) -> bytes:
+    """The whole request body, at most ``limit`` bytes (413 above it, 400 when it is cut short
+    or does not arrive within ``timeout`` seconds)."""
     raw_length = environ.get("CONTENT_LENGTH") or ""
     declared: int | None = None
     if raw_length:
@@ -63,12 +71,17 @@ def read_body(environ: Environ, limit: int) -> bytes:
             raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit} bytes "
                                   "(SAGEMAKER_MAX_PAYLOAD_IN_MB)")
     stream = environ["wsgi.input"]
+    size = declared if declared is not None else limit + 1
     try:
-        body: bytes = stream.read(declared) if declared is not None else stream.read(limit + 1)
-    except InferenceError:
-        raise
-    except Exception as exc:  # the server's parser: bad chunk size, missing terminator, timeout
+        body: bytes = _BODY_READERS.submit(stream.read, size).result(timeout)
+    except concurrent.futures.TimeoutError:
+        raise BodyReadError(f"the client sent no complete body within {timeout:g} s "
+                            "(INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS)") from None
+    except Exception as exc:  # the server's parser: bad chunk size, missing terminator
         raise BodyReadError(f"the request body could not be read: {_describe(exc)}") from None
+    if not body and declared is None and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise BodyReadError("the chunked request body is empty or its chunk framing is malformed "
+                            "(RFC 9112 §7.1)")
     if declared is not None and len(body) < declared:
         raise BodyReadError(f"the request body ended after {len(body)} of the {declared} bytes "
                             "its Content-Length announced")
@@ -184,7 +197,7 @@ class ServingApp:
         try:
             if self.holder.state is not LoadState.READY:
                 raise ModelNotReady(self.holder.reason)
-            body = read_body(environ, self.max_payload_bytes)
+            body = read_body(environ, self.max_payload_bytes, self.settings.read_timeout_s)
             bytes_in = len(body)
             runtime = self.runtime
             content_type, accept = runtime.negotiate(MediaType.parse(raw_type) if raw_type else None,
