@@ -126,3 +126,23 @@ def test_project_image_uri_errors(kwargs: dict[str, str], message: str) -> None:
     name = args.pop("name")
     with pytest.raises(ValueError, match=message):
         project_image_uri(name, **args)
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    ("builtin:xgboost:1.7-1", "inference-pipeline/xgboost:xgboost1.7"),
+    ("builtin:xgboost:1", "inference-pipeline/xgboost:xgboost1.7"),
+    ("builtin:xgboost:3.0-5", "inference-pipeline/xgboost:xgboost3.0"),
+    ("builtin:xgboost", "inference-pipeline/xgboost:latest"),
+    ("builtin:sklearn:1.2-1", "inference-pipeline/sklearn:sklearn1.2"),
+    ("builtin:sklearn:0.23-1", "inference-pipeline/sklearn:latest"),
+    ("builtin:sparkml-serving:3.3", "inference-pipeline/sparkml:latest"),
+    ("repo:xgboost", "inference-pipeline/xgboost:latest"),
+    ({"repo": "xgboost", "version": "0.1.0-xgboost1.7"}, "inference-pipeline/xgboost:xgboost1.7"),
+])
+def test_builtin_images_run_locally_on_the_stand_in_of_the_same_version(image, expected):
+    from inference_pipeline.pipeline.local import local_image
+    from inference_pipeline.spec.model import parse_spec
+
+    spec = parse_spec({"name": "p", "containers": [{"name": "a", "image": image},
+                                                   {"name": "b", "image": "repo:postprocessing"}]})
+    assert local_image(spec.containers[0].image)[0] == expected
