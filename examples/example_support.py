@@ -5,9 +5,12 @@ Examples put this folder on sys.path (``sys.path.insert(0, str(HERE.parent))``).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import requests
@@ -61,6 +64,48 @@ class Request:
     accept: str | None = None
 
 
+def runtime_client(url: str) -> Any:
+    """The boto3 client a user's code already has: only ``endpoint_url`` points at the local front door
+    (the credentials are placeholders; nothing checks them locally)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local",
+                        config=Config(retries={"total_max_attempts": 1}, read_timeout=70))
+
+
+def ask_with_boto3(url: str, endpoint: str, ask: Request) -> tuple[int, str, str]:
+    """(status, body, content type) of ``ask`` sent as ``invoke_endpoint`` would send it to SageMaker."""
+    from botocore.exceptions import ClientError
+
+    params: dict[str, Any] = {"EndpointName": endpoint, "Body": ask.body, "ContentType": ask.content_type}
+    if ask.accept:
+        params["Accept"] = ask.accept
+    try:
+        answer = runtime_client(url).invoke_endpoint(**params)
+    except ClientError as exc:
+        return int(exc.response["ResponseMetadata"]["HTTPStatusCode"]), exc.response["Error"]["Message"], ""
+    return 200, answer["Body"].read().decode(), answer.get("ContentType", "")
+
+
+def ask_with_cli(url: str, ask: Request) -> tuple[int, str]:
+    """(exit code, stdout) of ``inference-pipeline invoke`` sending ``ask`` to the front door."""
+    command = [sys.executable, "-c", "from inference_pipeline.cli import main; main()", "invoke", "--url", url,
+               "--content-type", ask.content_type, *(["--accept", ask.accept] if ask.accept else [])]
+    result = subprocess.run(command, input=ask.body, capture_output=True, timeout=120)
+    return result.returncode, result.stdout.decode()
+
+
+def ask_both_ways(url: str, endpoint: str, ask: Request) -> tuple[int, str, str]:
+    """Send ``ask`` through boto3 and through the CLI; both must get the same answer."""
+    status, body, content_type = ask_with_boto3(url, endpoint, ask)
+    code, printed = ask_with_cli(url, ask)
+    if status == 200 and (code != 0 or printed.rstrip("\n") != body.rstrip("\n")):
+        raise SystemExit(f"{ask.title}: the CLI answered {printed!r} (exit {code}), boto3 {body!r}")
+    return status, body, content_type
+
+
 def serve_and_ask(spec_path: Path, asks: list[Request], *, docker: bool, port: int,
                   keep_up: bool = False) -> list[tuple[int, str, str]]:
     """Start the pipeline, send each request (printing the answer and the per-hop trace), stop."""
@@ -72,12 +117,11 @@ def serve_and_ask(spec_path: Path, asks: list[Request], *, docker: bool, port: i
     answers = []
     try:
         for ask in asks:
-            headers = {"Content-Type": ask.content_type, **({"Accept": ask.accept} if ask.accept else {})}
-            response = requests.post(f"{state.url}/invocations", data=ask.body, headers=headers, timeout=60)
-            print(f"\n{ask.title}: HTTP {response.status_code} {response.headers.get('Content-Type', '')}")
-            print(f"  {response.text.strip()[:300]}")
+            status, body, content_type = ask_both_ways(state.url, state.endpoint, ask)
+            print(f"\n{ask.title} (boto3 invoke_endpoint, and the CLI): HTTP {status} {content_type}")
+            print(f"  {body.strip()[:300]}")
             show_trace(state.url)
-            answers.append((response.status_code, response.text, response.headers.get("Content-Type", "")))
+            answers.append((status, body, content_type))
     finally:
         if not keep_up:
             pipeline.down()

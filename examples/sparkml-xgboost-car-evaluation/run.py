@@ -13,11 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import requests
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from example_support import show_trace  # noqa: E402
+from example_support import Request, ask_both_ways, show_trace  # noqa: E402
 
 PAYLOAD = b"low,low,5more,more,big,high"  # the notebook's invoke_endpoint body (text/csv, no Accept)
 
@@ -41,9 +39,12 @@ def run(spec_name: str, work: Path, *, docker: bool, port: int, keep_up: bool) -
     pipeline = LocalPipeline(spec, port=port, docker=docker)
     state = pipeline.up(on_status=lambda m: print(f"… {m}"))
     try:
-        response = requests.post(f"{state.url}/invocations", data=PAYLOAD, headers={"Content-Type": "text/csv"},
-                                 timeout=30)
-        print(f"Our result for this payload is: {response.text}")
+        # as the notebook does: boto3's invoke_endpoint, only endpoint_url points here (and the CLI agrees)
+        status, answer, _ = ask_both_ways(state.url, state.endpoint, Request("the notebook's row", PAYLOAD,
+                                                                               "text/csv"))
+        if status != 200:
+            raise SystemExit(f"the endpoint answered {status}: {answer}")
+        print(f"Our result for this payload is: {answer}")
         show_trace(state.url)
     finally:
         if not keep_up:
@@ -57,7 +58,7 @@ def run(spec_name: str, work: Path, *, docker: bool, port: int, keep_up: bool) -
     agree = sum(p == e for p, e in zip(predicted, expected))
     print(f"batch transform: {report.records} rows in {report.seconds:.2f} s; "
           f"{agree}/{len(expected)} answers equal the trained model's")
-    return {"answer": response.text, "rows": len(predicted), "agree": agree, "expected": len(expected)}
+    return {"answer": answer, "rows": len(predicted), "agree": agree, "expected": len(expected)}
 
 
 def main() -> None:
