@@ -263,8 +263,9 @@ def load_config(model_dir: Path, environ: Mapping[str, str] | None = None) -> Po
 # ---------------------------------------------------------------------------- processing
 
 
-def parse_rows(body: bytes, essence: str, id_column: bool = False) -> list[Record]:
-    return read_records(body, MediaType(essence), id_column=id_column)
+def parse_rows(body: bytes, media: MediaType | str, id_column: bool = False) -> list[Record]:
+    """The records of a body; pass the request's MediaType so its charset is honoured."""
+    return read_records(body, media if isinstance(media, MediaType) else MediaType(media), id_column=id_column)
 
 
 def format_records(records: Sequence[Mapping[str, Any]], essence: str) -> tuple[bytes, str]:

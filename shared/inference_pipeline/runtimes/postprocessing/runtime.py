@@ -51,8 +51,7 @@ class PostprocessingRuntime(ScriptRuntime):
         check_default_types(request, READABLE)
         if not request.body.strip():
             raise NoContent()
-        essence = request.content_type.essence if request.content_type else CSV
-        return parse_rows(request.body, essence, self.config.id_column)
+        return parse_rows(request.body, request.content_type or MediaType(CSV), self.config.id_column)
 
     def default_predict_fn(self, data: Any, model: Any) -> Any:
         return apply(self.config, data)
