@@ -76,11 +76,6 @@ class ServingSettings(BaseSettings):
     # A client gets this long to send a request head (and, in the app, the rest of its body)
     # before the connection is dropped: stalled clients must not hold the server.
     read_timeout_s: float = Field(10, gt=0, le=600, validation_alias="INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS")
-    # Micro-batching of row-independent runtimes: concurrent requests in one worker are merged
-    # into one predict call of at most batch_max_requests requests, waiting at most
-    # batch_max_delay_ms for company (0 turns batching off).
-    batch_max_requests: int = Field(32, ge=1, le=1024, validation_alias="INFERENCE_PIPELINE_BATCH_MAX_REQUESTS")
-    batch_max_delay_ms: float = Field(2, ge=0, le=1000, validation_alias="INFERENCE_PIPELINE_BATCH_MAX_DELAY_MS")
 
     @field_validator("log_level", mode="before")
     @classmethod
