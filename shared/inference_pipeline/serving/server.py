@@ -12,6 +12,7 @@ others are ready: the shared listening socket keeps feeding the workers that are
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from inference_pipeline.serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
 
-#: How the worker processes find the runtime to build (set by ``serve_runtime``).
+#: ``module:Class`` of the runtime the worker processes build (set by ``serve_runtime``).
 RUNTIME_ENV = "INFERENCE_PIPELINE_SERVE_RUNTIME"
 
 
@@ -76,14 +77,15 @@ def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
 
 def build_worker_app() -> Any:
     """granian's factory, called in each worker process: runtime, settings, loaded model."""
-    from inference_pipeline.runtimes import runtime_class
     from inference_pipeline.serving.app import create_app
     from inference_pipeline.serving.logs import configure_logging
     from inference_pipeline.serving.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    runtime = runtime_class(os.environ[RUNTIME_ENV])(settings)
+    module_name, _, class_name = os.environ[RUNTIME_ENV].partition(":")
+    runtime_factory = getattr(importlib.import_module(module_name), class_name)
+    runtime: Runtime = runtime_factory(settings)
     # Load on this thread, before granian serves from this worker: granian calls the factory
     # while importing the target, so a loader thread importing the model's modules would wait
     # on the import lock until the factory returned.
@@ -98,5 +100,6 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     so /ping reflects that worker's state."""
     from granian.server import Server
 
-    os.environ[RUNTIME_ENV] = name
+    # Workers import the runtime class by its path (serving/ may not import runtimes/).
+    os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     Server(f"{__name__}:build_worker_app", **granian_options(settings, name)).serve()
