@@ -1,14 +1,20 @@
-"""``export-mleap``: a saved pyspark PipelineModel → an MLeap bundle the sparkml image serves."""
+"""MLeap commands: ``export-mleap`` (a saved pyspark PipelineModel → a bundle the sparkml image
+serves) and ``mleap check-jvm`` (would AWS's sagemaker-sparkml-serving, MLeap 0.20 on the JVM,
+load this bundle?)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from inference_pipeline.cli._app import EXIT_USAGE, app, cli_errors, console, fail
+from inference_pipeline.cli._app import EXIT_FAILURE, EXIT_USAGE, app, cli_errors, console, fail, print_json
+
+mleap_app = typer.Typer(help="MLeap bundles: checks against MLeap 0.20's JVM loader.", no_args_is_help=True)
+app.add_typer(mleap_app, name="mleap")
 
 
 @app.command("export-mleap")
@@ -20,6 +26,8 @@ def export_mleap(
     output_column: Annotated[str | None, typer.Option("--output-column", help="Output column: also infer the "
                                                       "SAGEMAKER_SPARKML_SCHEMA and store it in the bundle.")] = None,
     archive: Annotated[str | None, typer.Option("--archive", help="tar.gz, zip or dir (default: from DEST).")] = None,
+    check_jvm: Annotated[bool, typer.Option("--check-jvm", help="Fail when MLeap 0.20's JVM loader (AWS's "
+                                            "sagemaker-sparkml-serving) would refuse the bundle.")] = False,
 ) -> None:
     """Export without MLeap's JVM jars (needs pyspark: pip install 'inference-pipeline[export]')."""
     try:
@@ -30,5 +38,25 @@ def export_mleap(
     kind = archive or ("tar.gz" if dest.name.endswith((".tar.gz", ".tgz")) else "zip" if dest.suffix == ".zip"
                        else "dir")
     with cli_errors(usage=(ExportError, ValueError), runtime=(OSError,)):
-        written = export_command(pipeline, dest, sample, output_column, kind)
+        written = export_command(pipeline, dest, sample, output_column, kind, check_jvm=check_jvm)
     console.print(f"[green]wrote[/] {written}", highlight=False)
+
+
+@mleap_app.command("check-jvm")
+def check_jvm_command(
+    bundle: Annotated[Path, typer.Argument(help="Bundle directory, .zip or .tar.gz.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Problems as JSON (path, node, op, field, message, "
+                                          "source).")] = False,
+) -> None:
+    """Check a bundle against MLeap 0.20's loader rules, naming each op and missing field (no JVM needed)."""
+    from inference_pipeline.mleap.jvm_rules import check_bundle, format_problems
+
+    if not bundle.exists():
+        fail(f"{bundle} does not exist", EXIT_USAGE)
+    problems = check_bundle(bundle)
+    if as_json:
+        print_json([dataclasses.asdict(problem) for problem in problems])
+    else:
+        console.print(format_problems(problems, bundle=bundle), highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(EXIT_FAILURE)
