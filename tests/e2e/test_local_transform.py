@@ -73,20 +73,21 @@ def test_failing_record_reports_container_and_keeps_other_files(tmp_path):
     assert not (tmp_path / "out" / "good.csv.out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the front door does not read INFERENCE_PIPELINE_MAX_REQUEST_MB yet "
-                   "(local_transform sets it to the job's MaxPayloadInMB); remove this marker when it does")
 def test_mini_batches_up_to_max_payload_pass_the_front_door(tmp_path):
-    # SageMaker sizes batch requests by MaxPayloadInMB, not InvokeEndpoint's 6 MiB: an 8 MB job
-    # sends ~6.67 MB mini-batches, and every hop (whose output grows) must accept them.
+    # SageMaker sizes batch requests by MaxPayloadInMB, not InvokeEndpoint's 6 MiB: a job with
+    # max_payload_in_mb 8 sends a 6.67 MB file as one mini-batch, which every hop must accept
+    # (each hop adds a short column, so the last one gets ~7.2 MB: still within 8 MiB).
     spec = load_spec(three_hop_spec(tmp_path, {"split_type": "Line", "batch_strategy": "MultiRecord",
                                                "assemble_with": "Line", "max_payload_in_mb": 8}))
     data = tmp_path / "in"
     data.mkdir()
-    row = "x" * 99
-    (data / "big.csv").write_text("\n".join(f"{i:08d},{row}" for i in range(100_000)) + "\n")  # 10.9 MB
+    row = "x" * 200
+    rows = 6_670_000 // (len(row) + 10)
+    (data / "big.csv").write_text("".join(f"{i:08d},{row}\n" for i in range(rows)))
+    assert 6 * 1024 * 1024 < (data / "big.csv").stat().st_size <= 6_670_000
     report = run_local_transform(spec, data, tmp_path / "out", docker=False, port=free_port(),
                                  state_dir=tmp_path / "state")
     assert report.succeeded, [f.describe() for f in report.failures]
-    assert report.requests == 2  # the first mini-batch is ~8 MiB: over the real-time 6 MiB
+    assert report.requests == 1
     lines = (tmp_path / "out" / "big.csv.out").read_text().splitlines()
-    assert len(lines) == 100_000 and lines[-1] == f"00099999,{row},features:true,model:true,labels:true"
+    assert len(lines) == rows and lines[-1] == f"{rows - 1:08d},{row},features:true,model:true,labels:true"

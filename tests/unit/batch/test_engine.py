@@ -157,10 +157,10 @@ def test_failing_file_gets_no_output_and_a_report_entry(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "b.csv.out").exists()
     assert (tmp_path / "out" / "a.csv.out").exists() and (tmp_path / "out" / "c.csv.out").exists()
     (failure,) = report.failures
-    assert (failure.file, failure.first_record, failure.last_record) == ("b.csv", 0, 9)
+    assert (failure.file, failure.first_record, failure.last_record) == ("b.csv", 3, 3)
     assert (failure.status, failure.container) == (500, "sklearn-model")
     assert "cannot score 13,x" in failure.message
-    assert "b.csv records 0-9: container sklearn-model HTTP 500" in failure.describe()
+    assert "b.csv record 3: container sklearn-model HTTP 500" in failure.describe()
     assert report.records == 6
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
@@ -257,3 +257,75 @@ def test_file_level_failure_description_has_no_record_range(tmp_path: Path) -> N
     (tmp_path / "x.gz").write_bytes(b"plain")
     report = run_transform(tmp_path / "x.gz", tmp_path / "out", _csv(compression="Gzip"), FakeModel())
     assert report.failures[0].describe().startswith("x.gz: CompressionType=Gzip but the file is not valid gzip")
+
+
+# ----------------------------------------------------------------------------- failing records
+
+
+def _failing_input(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    (src / "day=1").mkdir(parents=True)
+    (src / "day=1" / "good.csv").write_text("".join(f"{i},x\n" for i in range(500)))
+    (src / "day=1" / "bad.csv").write_text("".join(f"{i},x\n" for i in range(5000)))
+    return src
+
+
+def test_multi_record_failure_names_the_one_record_the_model_refuses(tmp_path: Path) -> None:
+    src = _failing_input(tmp_path)
+    model = FakeModel(fail_on=b"4321,x", container="xgboost")
+    config = _csv(split_type="Line", batch_strategy="MultiRecord", max_payload_mb=1, assemble_with="Line",
+                  max_concurrent_transforms=4)
+    report = run_transform(src, tmp_path / "out", config, model)
+    (failure,) = report.failures
+    assert (failure.file, failure.first_record, failure.last_record) == ("day=1/bad.csv", 4321, 4321)
+    assert failure.describe().startswith("day=1/bad.csv record 4321: container xgboost HTTP 500")
+    assert len(model.calls) <= 2 + 2 * 13  # the two files' requests, then at most two per halving
+
+
+def test_a_failure_needing_the_whole_batch_keeps_the_batch_range(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("".join(f"{i},x\n" for i in range(8)))
+
+    def refuses_eight(body: bytes, content_type: str, accept: str) -> InvokeResult:
+        if body.count(b"\n") == 8:
+            return InvokeResult(400, b"too many rows", "text/plain")
+        return InvokeResult(200, body, "text/csv")
+
+    report = run_transform(tmp_path / "a.csv", tmp_path / "out", _csv(split_type="Line"), refuses_eight)
+    (failure,) = report.failures
+    assert (failure.first_record, failure.last_record, failure.status) == (0, 7, 400)
+
+
+def test_payload_and_availability_failures_are_not_bisected(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("".join(f"{i},x\n" for i in range(8)))
+    calls: list[bytes] = []
+
+    def unavailable(body: bytes, content_type: str, accept: str) -> InvokeResult:
+        calls.append(body)
+        return InvokeResult(503, b"container features is not ready", "text/plain")
+
+    report = run_transform(tmp_path / "a.csv", tmp_path / "out", _csv(split_type="Line"), unavailable)
+    assert len(calls) == 1 and report.failures[0].last_record == 7
+
+
+def test_failure_after_written_batches_leaves_no_partial_output_and_a_rerun_is_idempotent(tmp_path: Path) -> None:
+    src = _failing_input(tmp_path)
+    out = tmp_path / "out"
+    # 4999 is in the last mini-batch: earlier batches were already written to the temp file
+    config = _csv(split_type="Line", batch_strategy="MultiRecord", max_payload_mb=1, assemble_with="Line",
+                  max_concurrent_transforms=3)
+    big = src / "day=1" / "bad.csv"
+    big.write_text("".join(f"{i},{'y' * 300}\n" for i in range(5000)))  # ~1.5 MB: two mini-batches
+
+    def run() -> tuple[dict[str, bytes], list[str]]:
+        report = run_transform(src, out, config, FakeModel(fail_on=b"4999,", container="features"))
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        return files, [f.describe() for f in report.failures]
+
+    first_files, first_failures = run()
+    assert list(first_files) == ["day=1/good.csv.out"], "no .out (or temp file) for the failing file"
+    assert first_failures == [first_failures[0]] and first_failures[0].startswith("day=1/bad.csv record 4999:")
+    assert run() == (first_files, first_failures), "a rerun gives the same outputs and the same report"
+    big.write_text("".join(f"{i},{'y' * 300}\n" for i in range(4999)))  # drop the bad record
+    fixed_files, fixed_failures = run()
+    assert fixed_failures == [] and fixed_files["day=1/good.csv.out"] == first_files["day=1/good.csv.out"]
+    assert fixed_files["day=1/bad.csv.out"].count(b"\n") == 4999

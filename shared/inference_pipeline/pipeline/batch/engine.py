@@ -4,24 +4,30 @@ The engine knows nothing about HTTP or containers: it calls an injected
 ``invoke(body, content_type, accept) -> InvokeResult`` once per mini-batch.
 Files run one after another; a file's requests run up to ``max_concurrent_transforms``
 at a time on threads, and its output is written in input order as results arrive.
+
+A MultiRecord mini-batch the model refuses fails its file; before reporting, the engine halves
+it until the one record the model refuses is found (a few extra requests, only on failure), so
+the report names the record, not a range of thousands.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from .config import AssembleWith, TransformConfig
+from .config import AssembleWith, BatchStrategy, SplitType, TransformConfig
 from .dataprocessing import RecordProcessor
 from .errors import FileTransformError
 from .files import AtomicOutput, InputFile, discover_inputs, read_input
-from .splitting import MiniBatch, plan_batches, split_records
+from .splitting import MiniBatch, plan_batches, split_records, sub_batch
 from .types import FileFailure, Invoke, InvokeResult, ProgressCallback, TransformReport
 
 _MESSAGE_LIMIT = 2000  # characters of a failing response kept in the report
+# Answers that say nothing about the records (size, availability, throttling): never bisected.
+_NOT_ABOUT_RECORDS = frozenset({413, 429, 503, 504})
 
 
 def run_transform(
@@ -101,6 +107,7 @@ class _Job:
             for batch, result in self._ordered(plan_batches(sent, config), executor):
                 self.requests += 1
                 if not result.ok:
+                    batch, result = self._narrow(sent, batch, result)
                     raise _request_error(batch, result)
                 if processor is not None:
                     sources = originals[batch.first : batch.first + batch.count]
@@ -114,6 +121,36 @@ class _Job:
                     self.on_progress(self.records_done, total)
             output.commit()
         return len(originals), output.bytes_written, size
+
+    def _narrow(
+        self, records: Sequence[bytes], batch: MiniBatch, result: InvokeResult
+    ) -> tuple[MiniBatch, InvokeResult]:
+        """The smallest failing part of a refused MultiRecord mini-batch, found by halving.
+
+        Stops at one record, or where neither half fails alone (the failure needs both).
+        """
+        config = self.config
+        bisectable = (
+            config.batch_strategy is BatchStrategy.MULTI_RECORD
+            and config.split_type is not SplitType.NONE
+            and result.error is None
+            and result.status not in _NOT_ABOUT_RECORDS
+        )
+        if not bisectable:
+            return batch, result
+        start, stop = batch.first, batch.first + batch.count
+        while stop - start > 1:
+            middle = (start + stop) // 2
+            for low, high in ((start, middle), (middle, stop)):
+                part = sub_batch(records, low, high, config.split_type)
+                answer = self._call(part.payload)
+                self.requests += 1
+                if not answer.ok:
+                    start, stop, batch, result = low, high, part, answer
+                    break
+            else:
+                break
+        return batch, result
 
     def _call(self, payload: bytes) -> InvokeResult:
         try:

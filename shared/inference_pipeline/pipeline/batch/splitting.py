@@ -121,6 +121,11 @@ def _pack(records: Sequence[bytes], limit: int | None, line: bool) -> Iterator[M
         yield _batch(records, start, len(records), line)
 
 
+def sub_batch(records: Sequence[bytes], start: int, stop: int, split_type: SplitType) -> MiniBatch:
+    """The MultiRecord request for records ``start`` .. ``stop - 1``, framed as ``plan_batches`` does."""
+    return _batch(records, start, stop, split_type is SplitType.LINE)
+
+
 def _batch(records: Sequence[bytes], start: int, stop: int, line: bool) -> MiniBatch:
     chunk = records[start:stop]
     payload = b"\n".join(chunk) + b"\n" if line else b"".join(chunk)
