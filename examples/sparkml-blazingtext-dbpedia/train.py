@@ -33,7 +33,8 @@ def train(data: Path, work: Path) -> None:
         tokenized = tokenizer.transform(frame)
         lines[split] = [f"__label__{r.label} " + " ".join(r.tokenized_abstract)
                         for r in tokenized.select("label", "tokenized_abstract").collect()]
-    export_pipeline(tokenizer, work / "sparkml" / "model.tar.gz", dataset=tokenized, archive="tar.gz", schema=SCHEMA)
+    export_pipeline(tokenizer, work / "sparkml" / "model.tar.gz", dataset=tokenized, archive="tar.gz", schema=SCHEMA,
+                    check_jvm=True)
     spark.stop()
 
     (work / "fasttext").mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,8 @@ def train(data: Path, work: Path) -> None:
               "min_child_weight": 6, "seed": 7}
     booster = xgb.train(params, xgb.DMatrix(x, label=y), num_boost_round=10)
 
-    export_pipeline(model, work / "sparkml" / "model.tar.gz", dataset=transformed, archive="tar.gz", schema=SCHEMA)
+    export_pipeline(model, work / "sparkml" / "model.tar.gz", dataset=transformed, archive="tar.gz", schema=SCHEMA,
+                    check_jvm=True)
     xgb_dir = work / "xgboost" / "model"
     xgb_dir.mkdir(parents=True, exist_ok=True)
     (xgb_dir / "xgboost-model").write_bytes(bytes(booster.save_raw(raw_format="ubj")))

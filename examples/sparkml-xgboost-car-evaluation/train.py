@@ -59,9 +59,10 @@ def train(data: Path, work: Path, seed: int = 42) -> dict[str, Path]:
     work.mkdir(parents=True, exist_ok=True)
     predictions = features_model.transform(validation_df)
     features_tar = export_pipeline(features_model, work / "features" / "model.tar.gz", dataset=predictions,
-                                   archive="tar.gz", schema=json.loads(FEATURES_SCHEMA))
+                                   archive="tar.gz", schema=json.loads(FEATURES_SCHEMA), check_jvm=True)
     post_tar = export_pipeline(IndexToString(inputCol="label", outputCol="cat"), work / "postprocess" / "model.tar.gz",
-                               dataset=predictions, archive="tar.gz", schema=json.loads(POSTPROCESS_SCHEMA))
+                               dataset=predictions, archive="tar.gz", schema=json.loads(POSTPROCESS_SCHEMA),
+                               check_jvm=True)
     xgb_dir = work / "xgboost" / "model"
     xgb_dir.mkdir(parents=True, exist_ok=True)
     booster.save_model(str(xgb_dir / "xgboost-model.json"))

@@ -77,11 +77,5 @@ def export_command(
     model = PipelineModel.load(str(pipeline_path))
     dataset = read_sample(spark, Path(sample_data)) if sample_data is not None else None
     schema = infer_schema(model, dataset, schema_output) if schema_output and dataset is not None else None
-    written = export_pipeline(model, Path(dest), dataset=dataset, archive=archive, schema=schema)  # type: ignore[arg-type]
-    if check_jvm:
-        from ..jvm_rules import check_bundle, format_problems
-
-        problems = check_bundle(written)
-        if problems:
-            raise ExportError(format_problems(problems, bundle=written))
-    return written
+    return export_pipeline(model, Path(dest), dataset=dataset, archive=archive,  # type: ignore[arg-type]
+                           schema=schema, check_jvm=check_jvm)

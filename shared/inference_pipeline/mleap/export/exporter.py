@@ -12,10 +12,22 @@ from pyspark.ml import PipelineModel, Transformer
 from pyspark.sql import DataFrame
 
 from ..bundle import NodeSpec, write_bundle
-from . import stages_feature, stages_models, stages_text  # noqa: F401  (register converters)
-from . import stages_hashing, stages_regression_extra, stages_robust, stages_selectors, stages_signal  # noqa: F401
-from . import stages_classifiers_extra, stages_clustering, stages_glm, stages_vector_indexer  # noqa: F401
+from . import (  # noqa: F401  (register converters)  # noqa: F401  # noqa: F401
+    stages_classifiers_extra,
+    stages_clustering,
+    stages_feature,
+    stages_glm,
+    stages_hashing,
+    stages_models,
+    stages_regression_extra,
+    stages_robust,
+    stages_selectors,
+    stages_signal,
+    stages_text,
+    stages_vector_indexer,
+)
 from .columns import DatasetColumns
+from .errors import ExportError
 from .nodes import pipeline
 from .registry import ExportContext, convert
 from .schema import SCHEMA_FILE_NAME, validate_schema
@@ -42,6 +54,7 @@ def export_pipeline(
     dataset: DataFrame | None = None,
     archive: Archive = "tar.gz",
     schema: Mapping[str, Any] | None = None,
+    check_jvm: bool = False,
 ) -> Path:
     """Export a fitted PySpark ``PipelineModel`` (or single transformer) to an MLeap bundle.
 
@@ -49,7 +62,9 @@ def export_pipeline(
     in the JVM MLeap runtime as well as in ours. ``dataset`` (training data or a sample,
     raw or transformed) supplies the column metadata MLeap reads from a DataFrame: vector
     sizes, nominal labels. ``schema`` (the SAGEMAKER_SPARKML_SCHEMA dict) is validated and
-    stored at the bundle root as ``sagemaker-sparkml-schema.json``.
+    stored at the bundle root as ``sagemaker-sparkml-schema.json``. ``check_jvm`` raises
+    ``ExportError`` listing every rule of MLeap 0.20's JVM loader (AWS's sagemaker-sparkml-serving)
+    the written bundle breaks.
     """
     if schema is not None:
         validate_schema(schema)
@@ -59,4 +74,11 @@ def export_pipeline(
     for message in context.warnings:
         warnings.warn(message, ExportWarning, stacklevel=2)
     extra = {SCHEMA_FILE_NAME: (json.dumps(schema, indent=2) + "\n").encode()} if schema is not None else {}
-    return write_bundle(root, Path(dest), name=root.name, archive=archive, extra_root_files=extra)
+    written = write_bundle(root, Path(dest), name=root.name, archive=archive, extra_root_files=extra)
+    if check_jvm:
+        from ..jvm_rules import check_bundle, format_problems
+
+        problems = check_bundle(written)
+        if problems:
+            raise ExportError(format_problems(problems, bundle=written))
+    return written
