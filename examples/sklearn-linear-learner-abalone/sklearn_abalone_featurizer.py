@@ -26,6 +26,11 @@ feature_columns_names = ["sex", "length", "diameter", "height", "whole_weight", 
 label_column = "rings"
 feature_columns_dtype = {"sex": "category", **{name: "float64" for name in feature_columns_names[1:]}}
 
+# Each output row depends on its input row alone (imputers, scaler and one-hot encoder are
+# fitted constants applied row by row), so the inference-pipeline sklearn image may merge
+# concurrent requests into one transform call. AWS's container ignores this name.
+ROW_INDEPENDENT = True
+
 
 def read_training_frames(directory):
     files = [os.path.join(directory, name) for name in sorted(os.listdir(directory))]

@@ -26,7 +26,7 @@ from inference_pipeline.serving.errors import (
 )
 from inference_pipeline.serving.logs import log_request
 from inference_pipeline.serving.media import JSON, JSONLINES, MediaType, parse_accept
-from inference_pipeline.serving.model_state import LoadState, ModelHolder
+from inference_pipeline.serving.model_state import BatchingOptions, LoadState, ModelHolder
 from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
@@ -250,7 +250,8 @@ class ServingApp:
 
 def create_app(runtime: Runtime, settings: ServingSettings, *, start_loading: bool = True) -> ServingApp:
     """Build the WSGI app; with ``start_loading`` the model starts loading in the background."""
-    holder = ModelHolder(runtime, settings.model_dir)
+    holder = ModelHolder(runtime, settings.model_dir,
+                         BatchingOptions(settings.max_batch_size, settings.max_batch_delay_ms))
     if start_loading:
         holder.start()
     return ServingApp(holder, settings)

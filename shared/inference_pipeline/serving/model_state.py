@@ -5,13 +5,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from inference_pipeline.serving.batching import MicroBatcher
 from inference_pipeline.serving.errors import ModelLoadError
 from inference_pipeline.serving.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchingOptions:
+    max_batch_size: int
+    max_delay_ms: float
 
 
 class LoadState(str, Enum):
@@ -23,9 +31,10 @@ class LoadState(str, Enum):
 class ModelHolder:
     """Owns one runtime and its load state; thread-safe reads, a single writer."""
 
-    def __init__(self, runtime: Runtime, model_dir: Path) -> None:
+    def __init__(self, runtime: Runtime, model_dir: Path, batching: BatchingOptions | None = None) -> None:
         self.runtime = runtime
         self.model_dir = model_dir
+        self.batching = batching
         self.state = LoadState.LOADING
         self.reason = "model is loading"
         self._ready = threading.Event()
@@ -50,11 +59,22 @@ class ModelHolder:
             log.exception("model load crashed")
             self._fail(f"{type(exc).__name__}: {exc}")
         else:
+            self._attach_batcher()
             self.state, self.reason = LoadState.READY, ""
             log.info("%s model loaded from %s in %.3f s", self.runtime.name, self.model_dir,
                      time.perf_counter() - started)
         finally:
             self._ready.set()
+
+    def _attach_batcher(self) -> None:
+        # Asked after load: a user script declares row independence in the module it loaded.
+        options, runtime = self.batching, self.runtime
+        if options is None or options.max_batch_size <= 1 or not runtime.batchable():
+            return
+        runtime.batcher = MicroBatcher(runtime.batch_predict, max_batch_size=options.max_batch_size,
+                                       max_delay_s=options.max_delay_ms / 1000)
+        log.info("%s: micro-batching up to %d rows, waiting at most %g ms", runtime.name,
+                 options.max_batch_size, options.max_delay_ms)
 
     def _fail(self, reason: str) -> None:
         self.state = LoadState.FAILED

@@ -17,11 +17,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from inference_pipeline.serving import codecs
 from inference_pipeline.serving.errors import UnsupportedAccept, UnsupportedContentType
 from inference_pipeline.serving.media import MediaType, negotiate
+
+if TYPE_CHECKING:
+    from inference_pipeline.serving.batching import MicroBatcher
 
 
 @dataclass
@@ -66,6 +69,14 @@ class Runtime(ABC):
     plain_errors: ClassVar[bool] = False
     #: Request type assumed when Content-Type is missing; None answers 415.
     default_content_type: ClassVar[str | None] = None
+    #: Each output row of ``predict`` depends on its input row alone, bit for bit, so concurrent
+    #: requests may share one predict call (serving.batching). Linear algebra through BLAS is
+    #: not: a 1-3 row matmul rounds differently from the same rows inside a bigger one.
+    row_independent: ClassVar[bool] = False
+
+    #: Set by the serving app after the model loaded, when batching is on and the runtime is
+    #: row-independent; None: every request calls ``predict`` itself.
+    batcher: MicroBatcher | None = None
 
     def __init__(self, settings: Any = None) -> None:
         # ``settings`` is the process's ServingSettings; typed loosely to keep runtimes
@@ -96,9 +107,21 @@ class Runtime(ABC):
         return content_type, accept
 
     def invoke(self, request: InferenceRequest) -> InferenceResponse:
-        data = self.decode(request)
-        prediction = self.predict(data, request)
+        batcher = self.batcher
+        if batcher is None:
+            prediction = self.predict(self.decode(request), request)
+        else:
+            prediction = batcher.decode_and_predict(lambda: self.decode(request), request)
         return self.encode(prediction, request)
+
+    def batchable(self) -> bool:
+        """May concurrent requests share one predict? Asked once, after ``load``."""
+        return self.row_independent
+
+    def batch_predict(self, data: Any, context: Any) -> Any:
+        """What the batcher calls, once per batch with the first request's context: ``predict``
+        (user scripts batch at ``predict_fn`` instead)."""
+        return self.predict(data, context)
 
     def decode(self, request: InferenceRequest) -> Any:
         assert request.content_type is not None

@@ -77,6 +77,11 @@ class ServingSettings(BaseSettings):
     # before the connection is dropped: stalled clients must not hold the server.
     read_timeout_s: float = Field(10, gt=0, le=600, validation_alias="INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS")
 
+    # Micro-batching of row-independent runtimes (serving.batching); benchmarks/results/batching.md
+    # has the measurements behind the defaults. A batch size of 1 turns batching off.
+    max_batch_size: int = Field(64, ge=1, le=100_000, validation_alias="INFERENCE_PIPELINE_MAX_BATCH_SIZE")
+    max_batch_delay_ms: float = Field(2, ge=0, le=1000, validation_alias="INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS")
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _parse_level(cls, value: Any) -> int:

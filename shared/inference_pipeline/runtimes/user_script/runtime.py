@@ -50,6 +50,19 @@ class ScriptRuntime(Runtime):
         else:
             self.model = self.default_model_fn(model_dir)
 
+    def batchable(self) -> bool:
+        # A script opts in with a module-level ROW_INDEPENDENT = True (its predict_fn maps each
+        # input row to output rows alone); transform_fn leaves no predict seam to share.
+        module = self.handlers.module
+        if module is None:
+            return self.row_independent
+        return getattr(module, "ROW_INDEPENDENT", False) is True and not self.handlers.has("transform_fn")
+
+    def batch_predict(self, data: Any, context: Any) -> Any:
+        if self.handlers.has("predict_fn"):
+            return self.handlers.call("predict_fn", (data, self.model), context)
+        return self.default_predict_fn(data, self.model)
+
     # Defaults, overridable per image.
     def default_model_fn(self, model_dir: Path) -> Any:
         raise ModelLoadError("no model_fn in the script and no default model for this image")
@@ -85,14 +98,16 @@ class ScriptRuntime(Runtime):
             body = body_for_script(request.body, request.content_type)
             result = h.call("transform_fn", (self.model, body, content_type, accept), context)
             return normalize_result(result, accept)
-        if h.has("input_fn"):
-            data = h.call("input_fn", (body_for_script(request.body, request.content_type), content_type), context)
+        def decode() -> Any:
+            if h.has("input_fn"):
+                return h.call("input_fn", (body_for_script(request.body, request.content_type), content_type), context)
+            return self.default_input_fn(request)
+
+        batcher = self.batcher
+        if batcher is None:
+            prediction = self.batch_predict(decode(), context)
         else:
-            data = self.default_input_fn(request)
-        if h.has("predict_fn"):
-            prediction = h.call("predict_fn", (data, self.model), context)
-        else:
-            prediction = self.default_predict_fn(data, self.model)
+            prediction = batcher.decode_and_predict(decode, context)
         if h.has("output_fn"):
             return normalize_result(h.call("output_fn", (prediction, accept), context), accept)
         return self.default_output_fn(prediction, accept)

@@ -53,6 +53,7 @@ class XGBoostRuntime(Runtime):
     accepts: ClassVar[tuple[str, ...]] = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
     default_accept: ClassVar[str] = CSV
     default_content_type: ClassVar[str | None] = LIBSVM
+    row_independent: ClassVar[bool] = True  # trees: one row's margin is a sum over that row's leaves
 
     def load(self, model_dir: Path) -> None:
         check_line(model_dir, "xgboost")

@@ -1,0 +1,140 @@
+"""MicroBatcher: merging, splitting, error isolation and the adaptive wait, without HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inference_pipeline.serving.batching import MicroBatcher, merge_key, split_rows
+
+
+class RecordingModel:
+    """Row-independent: doubles each row and sums it; records the row counts it was called with.
+    A row whose first value is negative makes the whole call fail, as a model rejecting input."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.calls: list[int] = []
+        self.delay_s = delay_s
+        self.lock = threading.Lock()
+
+    def __call__(self, data, context):
+        with self.lock:
+            self.calls.append(len(data))
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        values = np.asarray(data, dtype=float)
+        if (values[:, 0] < 0).any():
+            raise ValueError(f"negative input in request {context}")
+        return np.column_stack([values.sum(axis=1) * 2, values[:, 0]])
+
+
+def _rows(i: int) -> np.ndarray:
+    return np.arange(i % 5 + 1, dtype=float).repeat(3).reshape(-1, 3) + i
+
+
+def test_concurrent_requests_share_predict_and_get_their_own_rows():
+    model = RecordingModel(delay_s=0.02)
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.005)
+    inputs = [_rows(i) for i in range(24)]
+    expected = [model(x, i) for i, x in enumerate(inputs)]
+    model.calls.clear()
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(lambda i: batcher.decode_and_predict(lambda: inputs[i], i), range(24)))
+    for got, want in zip(results, expected, strict=True):
+        assert got.tobytes() == want.tobytes() and got.shape == want.shape
+    assert len(model.calls) < 24, "no request shared a predict call"
+    assert sum(model.calls) == sum(len(x) for x in inputs)
+
+
+def test_one_bad_request_fails_alone():
+    model = RecordingModel(delay_s=0.02)
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.005)
+    inputs = [_rows(i) for i in range(12)]
+    inputs[5] = -inputs[5]
+
+    def call(i):
+        try:
+            return batcher.predict(inputs[i], i)
+        except ValueError as exc:
+            return exc
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(call, range(12)))
+    assert isinstance(results[5], ValueError) and "request 5" in str(results[5])
+    for i, result in enumerate(results):
+        if i != 5:
+            np.testing.assert_array_equal(result, model(inputs[i], i))
+
+
+def test_batches_respect_max_rows_and_shape_families():
+    model = RecordingModel(delay_s=0.01)
+    batcher = MicroBatcher(model, max_batch_size=4, max_delay_s=0.005)
+    narrow = [np.ones((1, 2)) * i for i in range(8)]
+    wide = [np.ones((1, 3)) * i for i in range(8)]
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda x: batcher.predict(x, None), narrow + wide))
+    assert max(model.calls) <= 4
+    for data, result in zip(narrow + wide, results, strict=True):
+        np.testing.assert_array_equal(result, model(data, None))
+
+
+def test_a_lone_request_does_not_wait_for_the_delay():
+    model = RecordingModel()
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.5)
+    batcher.predict(np.ones((1, 3)), None)  # thread start-up
+    started = time.perf_counter()
+    batcher.decode_and_predict(lambda: np.ones((1, 3)), None)
+    assert time.perf_counter() - started < 0.25
+
+
+def test_decode_error_does_not_hold_the_batch():
+    model = RecordingModel()
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.5)
+
+    def failing_decode():
+        raise KeyError("bad body")
+
+    with pytest.raises(KeyError):
+        batcher.decode_and_predict(failing_decode, None)
+    started = time.perf_counter()
+    batcher.decode_and_predict(lambda: np.ones((1, 3)), None)
+    assert time.perf_counter() - started < 0.25
+
+
+def test_unmergeable_inputs_bypass_the_batcher():
+    assert merge_key(np.ones(3)) is None  # 1-D
+    assert merge_key(np.empty((0, 3))) is None
+    assert merge_key(np.array([["a", 1]], dtype=object)) is None
+    assert merge_key([[1, 2]]) is None
+    frame = pd.DataFrame({"a": [1.0], "b": ["x"]})
+    assert merge_key(frame) == merge_key(pd.DataFrame({"a": [2.0], "b": ["y"]}))
+    assert merge_key(frame) != merge_key(pd.DataFrame({"a": [2], "b": ["y"]}))  # int64 vs float64
+
+
+def test_split_rows_refuses_outputs_without_one_entry_per_row():
+    assert split_rows(np.ones(3), [1, 1]) is None
+    assert split_rows(np.float64(1.0), [1]) is None
+    assert split_rows({"a": 1}, [1]) is None
+    pieces = split_rows(pd.DataFrame({"a": [1, 2, 3]}), [1, 2])
+    assert pieces is not None
+    assert pieces[1].index.tolist() == [0, 1]  # as if predicted alone
+    assert split_rows([1, 2, 3], [2, 1]) == [[1, 2], [3]]
+
+
+def test_unsplittable_output_is_recomputed_per_request():
+    calls: list[int] = []
+
+    def summary(data, _context):
+        calls.append(len(data))
+        time.sleep(0.01)
+        return {"rows": len(data)}
+
+    batcher = MicroBatcher(summary, max_batch_size=64, max_delay_s=0.005)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda n: batcher.predict(np.ones((n, 2)), None), [1, 2, 3, 4, 1, 2, 3, 4]))
+    assert results == [{"rows": n} for n in [1, 2, 3, 4, 1, 2, 3, 4]]
