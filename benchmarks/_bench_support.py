@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import statistics
 import threading
 import time
@@ -82,3 +83,27 @@ def time_requests(url: str, path: str, body: bytes, headers: dict[str, str], *, 
     seconds = time.perf_counter() - started
     latencies.sort()
     return Timing(len(latencies), seconds, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1])
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User+system CPU of ``root`` and its descendants (from /proc): the cost least disturbed by
+    other load on the machine, unlike wall-clock latency."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total

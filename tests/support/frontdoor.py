@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,20 +12,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from inference_pipeline.pipeline.ports import PortBook
 from tests.support.net import LOCALHOST, wait_for_ping
 
 
 @contextmanager
 def frontdoor(hops: list[tuple[str, str]] | None, log_dir: Path, *, timeout: float = 10,
-              expect_ping: int | None = 200, endpoint_name: str | None = None,
+              expect_ping: int = 200, endpoint_name: str | None = None,
               config: dict[str, Any] | None = None, mode: str = "Serial") -> Iterator[str]:
     """``hops`` in order (one variant, one instance), or a full ``config`` (see frontdoor_server)."""
-    listener = socket.socket()  # bound and listening before the server starts: no port race
-    listener.bind((LOCALHOST, 0))
-    listener.listen(128)
-    port = listener.getsockname()[1]
-    args = [sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server", "--fd", str(listener.fileno()),
-            "--timeout", str(timeout)]
+    ports = PortBook()  # held until the front door listens on it: no port race
+    port = ports.hold_any()
+    args = [sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server", "--host", LOCALHOST,
+            "--port", str(port), "--timeout", str(timeout)]
     if config is not None:
         config_path = log_dir / f"frontdoor-{port}.json"
         config_path.write_text(json.dumps(config))
@@ -37,13 +35,13 @@ def frontdoor(hops: list[tuple[str, str]] | None, log_dir: Path, *, timeout: flo
             args += ["--hop", f"{name}={url}"]
     log_path = log_dir / f"frontdoor-{port}.log"
     with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                                   pass_fds=(listener.fileno(),))
-    listener.close()
+        process = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://{LOCALHOST}:{port}"
     try:
-        if expect_ping is not None:
+        try:
             wait_for_ping(f"{url}/ping", timeout=30, expect=expect_ping, alive=lambda: process.poll() is None)
+        finally:
+            ports.release()
         yield url
     finally:
         if process.poll() is None:

@@ -25,6 +25,24 @@ from inference_pipeline.pipeline.hop_client import HopConnections, HopTimeout, H
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # InvokeEndpoint body limit (6 MiB)
 MAX_HOP_BYTES = 5 * 1024 * 1024  # between pipeline containers
+# A local Batch Transform sizes requests by the job's MaxPayloadInMB (up to 100), not by
+# InvokeEndpoint's 6 MiB: local_transform sets this (MiB, 0 = no limit) in the front door's environment.
+MAX_REQUEST_MB_ENV = "INFERENCE_PIPELINE_MAX_REQUEST_MB"
+
+
+BATCH_HOP_BYTES = 100 * 1024 * 1024  # MaxPayloadInMB's ceiling
+
+
+def request_limits(max_request_mb: str | None) -> tuple[int | None, int | None]:
+    """(request, between-container) byte limits (None = unlimited): SageMaker's real-time ones, or
+    for a batch job its payload, with hops bounded only by MaxPayloadInMB's 100 MB ceiling (the 5 MB
+    hop limit is the real-time endpoint's; a mini-batch grows as it crosses the containers)."""
+    if max_request_mb is None or not max_request_mb.strip():
+        return MAX_REQUEST_BYTES, MAX_HOP_BYTES
+    megabytes = int(max_request_mb)
+    if megabytes == 0:
+        return None, BATCH_HOP_BYTES
+    return max(megabytes * 1024 * 1024, MAX_REQUEST_BYTES), BATCH_HOP_BYTES
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id"
 FORWARDED_HEADERS = (CUSTOM_ATTRIBUTES, INFERENCE_ID)
@@ -105,7 +123,7 @@ class SerialPipeline:
 
     def __init__(self, hops: list[Hop], *, mode: Mode = "Serial", timeout: float = 60.0, ping_timeout: float = 2.0,
                  keep_traces: int = 50, variant: str = DEFAULT_VARIANT, instance: int = 0,
-                 traces: deque[Trace] | None = None) -> None:
+                 traces: deque[Trace] | None = None, max_hop_bytes: int | None = MAX_HOP_BYTES) -> None:
         if not 1 <= len(hops) <= 15:
             raise ValueError("a pipeline has 1 to 15 containers")
         self.hops = hops
@@ -117,6 +135,7 @@ class SerialPipeline:
         self.instance = instance
         self.traces: deque[Trace] = traces if traces is not None else deque(maxlen=keep_traces)
         self.connections = HopConnections(timeout)
+        self.max_hop_bytes = max_hop_bytes
 
     def ping(self) -> dict[str, str]:
         """Container name → problem, for every container that is not healthy (empty: all good)."""
@@ -163,13 +182,14 @@ class SerialPipeline:
                 # every container gets the client's custom attributes; the client gets the last one's
                 body, current_type, attributes = self._call(hop, body, current_type, accept if last else None,
                                                             dict(headers), trace)
-                if not last and len(body) > MAX_HOP_BYTES:
+                if not last and self.max_hop_bytes is not None and len(body) > self.max_hop_bytes:
                     following = hops[index + 1].name
+                    limit = f"{self.max_hop_bytes // (1024 * 1024)} MB"
                     raise model_error(
                         hop.name, 200,
                         f"Received response from {hop.name} with status code 200. However, the request payload "
                         f"from {hop.name} to {following} is {len(body)} bytes, which has exceeded the maximum "
-                        "limit of 5 MB.", "", self.log_stream(hop))
+                        f"limit of {limit}.", "", self.log_stream(hop))
         except PipelineError as exc:
             trace.status = exc.status
             exc.trace = trace

@@ -54,9 +54,11 @@ def _header(environ: Environ, name: str) -> str | None:
 
 
 def _read_body(environ: Environ, limit: int) -> tuple[bytes, int]:
-    """(body, size); a body over ``limit`` is drained but not kept (the answer is 413 anyway)."""
+    """(body, size); a body over ``limit`` (-1: none) is drained but not kept (the answer is 413 anyway)."""
     stream = environ["wsgi.input"]
     length = environ.get("CONTENT_LENGTH")
+    if limit < 0:
+        return (bytes(stream.read(int(length))) if length else bytes(stream.read())), -1
     if length:
         size = int(length)
         if size <= limit:
@@ -72,9 +74,11 @@ def _read_body(environ: Environ, limit: int) -> tuple[bytes, int]:
 class FrontDoor:
     """The WSGI app around an :class:`Endpoint` (and its optional data capture)."""
 
-    def __init__(self, endpoint: Endpoint, capture: DataCapture | None = None) -> None:
+    def __init__(self, endpoint: Endpoint, capture: DataCapture | None = None,
+                 max_request_bytes: int | None = MAX_REQUEST_BYTES) -> None:
         self.endpoint = endpoint
         self.capture = capture
+        self.max_request_bytes = max_request_bytes  # None: no limit (a batch job with MaxPayloadInMB 0)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
@@ -101,11 +105,13 @@ class FrontDoor:
     def _invoke(self, environ: Environ, start_response: StartResponse, name: str | None) -> Iterable[bytes]:
         inference_id = _header(environ, INFERENCE_ID)
         request_id = inference_id or uuid.uuid4().hex
-        body, size = _read_body(environ, MAX_REQUEST_BYTES)
-        if size > MAX_REQUEST_BYTES:
+        limit = self.max_request_bytes
+        body, size = _read_body(environ, limit if limit is not None else -1)
+        if limit is not None and size > limit:
             # SageMaker answers a bare 413 (botocore reports the code as "413"); say who refused
-            message = (f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes. The local front door refused "
-                       f"this {size}-byte request before any container saw it (InvokeEndpoint's body limit).")
+            why = "InvokeEndpoint's body limit" if limit == MAX_REQUEST_BYTES else "the transform job's MaxPayloadInMB"
+            message = (f"HTTP content length exceeded {limit} bytes. The local front door refused "
+                       f"this {size}-byte request before any container saw it ({why}).")
             return self._send(start_response, 413, json.dumps({"message": message, "ErrorCode": "ValidationError",
                                                                 "Message": message}).encode(),
                               [("Content-Type", "application/json"), ("X-Request-Id", request_id)])
@@ -189,5 +195,6 @@ class FrontDoor:
         return [body]
 
 
-def create_frontdoor_app(endpoint: Endpoint, capture: DataCapture | None = None) -> WSGIApp:
-    return FrontDoor(endpoint, capture)
+def create_frontdoor_app(endpoint: Endpoint, capture: DataCapture | None = None,
+                         max_request_bytes: int | None = MAX_REQUEST_BYTES) -> WSGIApp:
+    return FrontDoor(endpoint, capture, max_request_bytes)

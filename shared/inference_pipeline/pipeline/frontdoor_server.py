@@ -8,9 +8,9 @@ the JSON the simulator writes (:func:`~inference_pipeline.pipeline.frontdoor.end
                    "instances": [[{"name": "features", "url": "http://127.0.0.1:40001"}, ...], ...]}],
      "data_capture": {"destination": "/tmp/capture", "sampling_percentage": 100, ...} | null}
 
-``--fd N`` serves on an already bound and listening socket (the simulator binds the port first,
-so nothing can take it between the check and the start). One gunicorn worker with many threads:
-the traces kept for ``/traces`` live in that process.
+Served by granian (one worker, many threads: the traces kept for ``/traces`` live in it). The
+limit on request bodies is InvokeEndpoint's 6 MiB unless ``INFERENCE_PIPELINE_MAX_REQUEST_MB``
+says otherwise (a local Batch Transform's MaxPayloadInMB).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections import deque
 from pathlib import Path
@@ -26,15 +27,17 @@ from typing import Any
 from inference_pipeline.pipeline.data_capture import CaptureSettings, DataCapture
 from inference_pipeline.pipeline.frontdoor import (
     DEFAULT_VARIANT,
+    MAX_HOP_BYTES,
+    MAX_REQUEST_MB_ENV,
     Endpoint,
     Hop,
     SerialPipeline,
     Trace,
     VariantPool,
     endpoint_config,
+    request_limits,
 )
 from inference_pipeline.pipeline.frontdoor_app import create_frontdoor_app
-from inference_pipeline.serving.server import WSGIServer
 
 
 def parse_hops(values: list[str]) -> list[Hop]:
@@ -47,14 +50,16 @@ def parse_hops(values: list[str]) -> list[Hop]:
     return hops
 
 
-def build_endpoint(config: dict[str, Any]) -> tuple[Endpoint, DataCapture | None]:
+def build_endpoint(config: dict[str, Any], max_hop_bytes: int | None = MAX_HOP_BYTES,
+                   ) -> tuple[Endpoint, DataCapture | None]:
     traces: deque[Trace] = deque(maxlen=50)  # one list for the whole endpoint, newest last
     mode = config.get("mode", "Serial")
     timeout = float(config.get("timeout", 60.0))
     pools = []
     for variant in config["variants"]:
         instances = [SerialPipeline([Hop(h["name"], h["url"].rstrip("/")) for h in hops], mode=mode, timeout=timeout,
-                                    variant=variant["name"], instance=index, traces=traces)
+                                    variant=variant["name"], instance=index, traces=traces,
+                                    max_hop_bytes=max_hop_bytes)
                      for index, hops in enumerate(variant["instances"])]
         pools.append(VariantPool(variant["name"], float(variant.get("weight", 1.0)), instances))
     endpoint = Endpoint(config.get("endpoint"), pools)
@@ -63,6 +68,23 @@ def build_endpoint(config: dict[str, Any]) -> tuple[Endpoint, DataCapture | None
     if capture_config:
         capture = DataCapture(CaptureSettings.from_dict(capture_config), config.get("endpoint") or "local")
     return endpoint, capture
+
+
+#: The endpoint config handed to granian's worker process (JSON), set by ``main``.
+CONFIG_ENV = "INFERENCE_PIPELINE_FRONTDOOR_CONFIG"
+
+
+def build_worker_app() -> Any:
+    """granian's factory, run in the worker process: the endpoint from ``CONFIG_ENV``."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s frontdoor: %(message)s"))
+    frontdoor_log = logging.getLogger("inference_pipeline.pipeline")
+    frontdoor_log.addHandler(handler)
+    frontdoor_log.setLevel(logging.INFO)
+    frontdoor_log.propagate = False
+    max_request, max_hop = request_limits(os.environ.get(MAX_REQUEST_MB_ENV))
+    endpoint, capture = build_endpoint(json.loads(os.environ[CONFIG_ENV]), max_hop)
+    return create_frontdoor_app(endpoint, capture, max_request)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("Serial", "Direct"), default="Serial", help="with --hop")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--fd", type=int, help="serve on this inherited, listening socket instead of binding")
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per container call")
     args = parser.parse_args(argv)
     if args.hop:
@@ -87,15 +108,28 @@ def main(argv: list[str] | None = None) -> int:
             [{"name": h.name, "url": h.url} for h in hops]]}], mode=args.mode, timeout=args.timeout)
     else:
         config = json.loads(args.config.read_text())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s frontdoor: %(message)s")
-    endpoint, capture = build_endpoint(config)
-    longest = max(len(p.hops) for p in endpoint.pipelines)
-    WSGIServer(lambda: create_frontdoor_app(endpoint, capture), {
-        "bind": f"fd://{args.fd}" if args.fd is not None else f"{args.host}:{args.port}",
-        "workers": 1, "worker_class": "gthread", "threads": args.threads, "keepalive": 75,
-        "timeout": int(float(config.get("timeout", args.timeout)) * longest) + 30, "graceful_timeout": 10,
-        "accesslog": None, "loglevel": "warning", "proc_name": "inference-pipeline-frontdoor",
-    }).run()
+    try:
+        request_limits(os.environ.get(MAX_REQUEST_MB_ENV))
+    except ValueError:
+        parser.error(f"{MAX_REQUEST_MB_ENV} must be a whole number of MiB, got {os.environ[MAX_REQUEST_MB_ENV]!r}")
+    try:
+        build_endpoint(config)  # refuse a bad config here, with a message, not in the worker
+    except (KeyError, TypeError, ValueError) as exc:
+        parser.error(f"invalid endpoint config: {exc!r}")
+    os.environ[CONFIG_ENV] = json.dumps(config)
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    # granian, as the model containers: request heads parsed in Rust off the GIL, and each answer
+    # leaves in one write (fewer wake-ups of the caller than gunicorn's head-then-body writes).
+    # One worker: the traces kept for /traces live in that process. It binds with SO_REUSEADDR,
+    # so the simulator can hold the port (ports.PortBook) until this process listens.
+    Server(f"{__name__}:build_worker_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
+           workers=1, blocking_threads=args.threads, http=HTTPModes.http1, websockets=False,
+           http1_settings=HTTP1Settings(keep_alive=True), backlog=1024, log_access=False,
+           log_level=LogLevels.warning, factory=True, workers_kill_timeout=10).serve()
     return 0
 
 

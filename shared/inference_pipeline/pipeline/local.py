@@ -33,7 +33,7 @@ from inference_pipeline.catalogue import REPOSITORY_PREFIX, VersionLine, stand_i
 from inference_pipeline.catalogue import image as catalogue_image
 from inference_pipeline.pipeline.artifacts import model_dir_for
 from inference_pipeline.pipeline.frontdoor import DEFAULT_VARIANT, endpoint_config
-from inference_pipeline.pipeline.ports import PortBook, PortInUse, listen_on
+from inference_pipeline.pipeline.ports import PortBook, PortInUse
 from inference_pipeline.spec.model import BuiltinImage, ImageUri, PipelineSpec, ProjectImage
 
 LOCALHOST = "127.0.0.1"
@@ -376,12 +376,12 @@ class LocalPipeline:
         say = on_status or (lambda _msg: None)
         if (self.state_dir / "state.json").is_file():
             self.down()  # the same spec on the same port: replace it
-        try:  # bound and listening from here on: nothing else can take the port before the front door
-            listener = listen_on(self.port)
+        ports = PortBook()
+        try:  # held from here on: nothing else can take the port before the front door listens on it
+            ports.hold(self.port)
         except PortInUse:
             raise SimulatorError(f"port {self.port} on {LOCALHOST} is already in use (another pipeline left up? "
                                  "stop it with `inference-pipeline down SPEC`), or choose another with --port") from None
-        ports = PortBook()
         try:
             containers = plan_containers(self.spec, cache_dir=self.cache_dir, image_tag=self.image_tag,
                                          extra_env=self.extra_env, ports=ports, copies=self.copies)
@@ -397,13 +397,12 @@ class LocalPipeline:
                     self._up_docker(state, timeout, say, ports)
                 else:
                     self._up_processes(state, timeout, say, ports)
-                self._start_frontdoor(state, listener, say)
+                self._start_frontdoor(state, say)
             except BaseException:
                 self.down()
                 raise
         finally:
             ports.release()
-            listener.close()  # the front door process holds its own copy
         return state
 
     def frontdoor_config(self, state: SimulatorState) -> dict[str, Any]:
@@ -427,13 +426,13 @@ class LocalPipeline:
         return endpoint_config(state.endpoint or self.spec.endpoint_name, variants, mode=self.spec.mode,
                                data_capture=capture_config)
 
-    def _start_frontdoor(self, state: SimulatorState, listener: Any, say: Callable[[str], None]) -> None:
+    def _start_frontdoor(self, state: SimulatorState, say: Callable[[str], None]) -> None:
         say(f"starting the front door on {state.url}")
         config_path = self.state_dir / "frontdoor.json"
         config_path.write_text(json.dumps(self.frontdoor_config(state), indent=2))
         state.frontdoor_pid = _spawn([sys.executable, "-m", "inference_pipeline.pipeline.frontdoor_server",
-                                      "--config", str(config_path), "--fd", str(listener.fileno())],
-                                     self.state_dir / "frontdoor.log", dict(os.environ), pass_fds=(listener.fileno(),))
+                                      "--config", str(config_path), "--host", LOCALHOST, "--port", str(self.port)],
+                                     self.state_dir / "frontdoor.log", dict(os.environ))
         state.save(self.state_dir)
         try:
             wait_healthy(state.url, 30, what="the front door", alive=lambda: _alive(state.frontdoor_pid))

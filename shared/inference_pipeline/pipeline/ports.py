@@ -6,8 +6,8 @@ runs, a second pipeline). Instead each port stays bound here until its server li
 * a container's port is held by a socket bound with ``SO_REUSEADDR`` but never listening. Linux
   keeps the port from anyone else (``bind(0)`` skips it, a plain ``bind`` fails), while the
   container's gunicorn, which binds with ``SO_REUSEADDR`` too, can still bind and listen on it;
-* the front door's port is bound *and listening* here, and the front door process inherits that
-  socket (``--fd``): the check that the port is free is the bind itself.
+* the front door's port (the user's choice) is held the same way (``hold``): the check that the
+  port is free is that bind itself, and the front door (granian, SO_REUSEADDR) takes it over.
 """
 
 from __future__ import annotations
@@ -27,6 +27,19 @@ class PortBook:
     def __init__(self) -> None:
         self._held: dict[int, socket.socket] = {}
 
+    def hold(self, port: int) -> int:
+        """Hold ``port`` itself; PortInUse when something listens on it (or holds it without
+        SO_REUSEADDR). The server meant for it binds with SO_REUSEADDR and takes it over."""
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOCALHOST, port))
+        except OSError as exc:
+            sock.close()
+            raise PortInUse(exc.errno, f"port {port} on {LOCALHOST} is already in use") from None
+        self._held[port] = sock
+        return port
+
     def hold_any(self) -> int:
         """A fresh port, distinct from every port this book holds."""
         sock = socket.socket()
@@ -45,17 +58,3 @@ class PortBook:
     @property
     def held(self) -> set[int]:
         return set(self._held)
-
-
-def listen_on(port: int, backlog: int = 128) -> socket.socket:
-    """A listening socket on LOCALHOST:port, for a server process to inherit; PortInUse if taken."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is no reason
-    try:
-        sock.bind((LOCALHOST, port))
-        sock.listen(backlog)
-    except OSError as exc:
-        sock.close()
-        raise PortInUse(exc.errno, f"port {port} on {LOCALHOST} is already in use") from None
-    sock.set_inheritable(True)
-    return sock
