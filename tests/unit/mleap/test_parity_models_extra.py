@@ -18,15 +18,16 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from inference_pipeline.mleap import load_bundle  # noqa: E402
-from inference_pipeline.mleap.export import ExportError, export_pipeline  # noqa: E402
-from inference_pipeline.mleap.frame import LeapFrame, Vector, column_from_values  # noqa: E402
 from pyspark.ml import Pipeline  # noqa: E402
 from pyspark.ml import clustering as K  # noqa: E402
 from pyspark.ml import feature as Fe  # noqa: E402
 from pyspark.ml import regression as R  # noqa: E402
 from pyspark.ml.linalg import SparseVector  # noqa: E402
 from pyspark.ml.linalg import Vector as SparkVector  # noqa: E402
+
+from inference_pipeline.mleap import load_bundle  # noqa: E402
+from inference_pipeline.mleap.export import ExportError, export_pipeline  # noqa: E402
+from inference_pipeline.mleap.frame import LeapFrame, Vector, column_from_values  # noqa: E402
 
 from .extra_model_cases import EXTRA_CASES, SCHEMA, ExtraCase, Layout  # noqa: E402
 from .spark_fixtures import spark  # noqa: E402,F401

@@ -8,6 +8,8 @@ training data has NaN) is written as ``null``, which spray-json, MLeap's JSON re
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.ml import Transformer
 
 from ..attributes import attr_list_double, attr_list_long, attr_long, attr_string
@@ -35,7 +37,7 @@ def _category_maps(stage: Transformer) -> dict[int, list[tuple[float, int]]]:
 @converter("VectorIndexerModel")
 def vector_indexer(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     category_maps = _category_maps(stage)
-    attributes: dict[str, object] = {}
+    attributes: dict[str, dict[str, Any]] = {}
     keys = sorted(category_maps)
     for key in keys:
         pairs = category_maps[key]

@@ -116,7 +116,7 @@ class MultilayerPerceptron:
 
 
 @register_op("linear_svc")
-class LinearSVCOp(ClassifierOp):
+class LinearSVCOp(PredictorOp):  # MLeap's LinearSVC is not probabilistic: no probability port
     output_ports = ("prediction", "raw_prediction")
 
     def build(self, attributes: dict[str, Any], context: OpContext) -> PredictorModel:
@@ -147,7 +147,7 @@ def _load_child(directory: Any, name: str) -> PredictorOp:
     model = json.loads(model_json.read_text(encoding="utf-8"))
     op_name = model.get("op")
     cls = ops_base.op_class(str(op_name))
-    if not issubclass(cls, ClassifierOp) or "raw_prediction" not in cls.output_ports:
+    if not issubclass(cls, PredictorOp) or "raw_prediction" not in cls.output_ports:
         raise ValueError(f"{model_json}: one_vs_rest needs binary classifiers, found op {op_name!r}")
     return cls(name, decode_attributes(model.get("attributes")), _CHILD_SHAPE, OpContext(directory, name))
 

@@ -34,7 +34,7 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def _probit_unlink(eta: np.ndarray) -> np.ndarray:
     # Spark: breeze Gaussian(0, 1).cdf(eta) = 0.5 * (1 + erf((eta - 0) / (sqrt(2) * 1))).
-    return 0.5 * (1.0 + _erf(eta / math.sqrt(2.0)).astype(np.float64))
+    return 0.5 * (1.0 + np.asarray(_erf(eta / math.sqrt(2.0)), dtype=np.float64))
 
 
 # Inverse links, written as Spark writes them (same operation order, so the same rounding).
