@@ -40,10 +40,8 @@ def timed(fn, repeat: int) -> list[float]:
     return times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    args = parser.parse_args()
+def measure(quick: bool) -> list[dict]:
+    """Rows of input size, runtime, median seconds and rows/s; benchmarks/run.py folds them into its results."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.ml import Pipeline
     from pyspark.ml.feature import OneHotEncoder, StringIndexer, VectorAssembler
@@ -67,8 +65,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bundle = load_bundle(export_pipeline(model, Path(tmp) / "bundle.zip", dataset=df, archive="zip"))
 
-    repeat_small = 300 if args.quick else 3000
-    repeat_big = 5 if args.quick else 20
+    repeat_small = 300 if quick else 3000
+    repeat_big = 5 if quick else 20
     rows: list[tuple[str, str, float, float]] = []
     for n in (1, 10_000):
         data = make_rows(n, seed=2)
@@ -91,7 +89,16 @@ def main() -> None:
             p50 = statistics.median(samples)
             rows.append((f"{n:,} row{'s' if n > 1 else ''}", name, p50, n / p50))
     spark.stop()
+    pyspark_p50 = {size: p50 for size, name, p50, _rate in rows if name.startswith("pyspark")}
+    return [{"input": size, "runtime": name, "median_ms": p50 * 1e3, "rows_per_s": rate,
+             "speedup_vs_pyspark": pyspark_p50[size] / p50} for size, name, p50, rate in rows]
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    rows = [(r["input"], r["runtime"], r["median_ms"] / 1e3, r["rows_per_s"]) for r in measure(args.quick)]
     lines = ["# SparkML runtime: numpy MLeap runtime vs pyspark", "",
              f"StringIndexer → OneHotEncoder → VectorAssembler over 8 columns (4 categorical, 4 numeric), "
              f"same fitted model on both sides. {platform.processor() or platform.machine()}, "

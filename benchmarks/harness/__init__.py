@@ -1,0 +1,1 @@
+"""The serving benchmark harness behind benchmarks/run.py: models, servers, load, process stats, reports."""
