@@ -68,8 +68,8 @@ class LinearLearnerRuntime(Runtime):
             # NaN scores (NaN, blank or 1e400 inputs) → null: strict JSON (serving.codecs.safe_json).
             return InferenceResponse(safe_json.dumps_bytes({"predictions": prediction}, python_style=True), JSON)
         if accept == JSONLINES:
-            lines = (safe_json.dumps_bytes(p, python_style=True) + b"\n" for p in prediction)
-            return InferenceResponse(b"".join(lines), JSONLINES)
+            records = (safe_json.dumps_bytes(p, python_style=True) + b"\n" for p in prediction)
+            return InferenceResponse(b"".join(records), JSONLINES)
         if accept == RECORDIO_PROTOBUF:
             return InferenceResponse(recordio.encode_label_records(prediction), RECORDIO_PROTOBUF)
         lines = []
