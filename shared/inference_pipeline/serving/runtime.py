@@ -73,6 +73,8 @@ class Runtime(ABC):
     #: requests may share one predict call (serving.batching). Linear algebra through BLAS is
     #: not: a 1-3 row matmul rounds differently from the same rows inside a bigger one.
     row_independent: ClassVar[bool] = False
+    #: Modules the model's load imports, imported once before the workers fork (serving.server).
+    preload_modules: ClassVar[tuple[str, ...]] = ()
 
     #: Set by the serving app after the model loaded, when batching is on and the runtime is
     #: row-independent; None: every request calls ``predict`` itself.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +70,9 @@ def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
         "log_level": "warning",
         "respawn_failed_workers": True,
         "respawn_interval": 0.1,
+        # A worker's shutdown waits for its idle blocking threads to expire (granian's default 30 s,
+        # measured: docker stop took 26.8 s and killed the worker); 5 s is granian's minimum.
+        "blocking_threads_idle_timeout": 5,
         # SageMaker sends SIGKILL 30 s after SIGTERM: finish in-flight requests before that.
         "workers_kill_timeout": 25,
         "factory": True,
@@ -94,6 +98,21 @@ def build_worker_app() -> Any:
     return app
 
 
+def preload_modules(names: tuple[str, ...]) -> None:
+    """Import the model's libraries once, here, before granian forks its workers: each worker
+    then starts with them imported (no per-worker import time) and shares their pages copy-on-
+    write. Only imports: a loaded model (and the threads a library starts to use it) must not
+    cross a fork, so workers still load their own model."""
+    started = time.perf_counter()
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:  # the worker's load reports what is missing, with its reason
+            log.debug("preload of %s skipped: %s", name, exc)
+    if names:
+        log.info("preloaded %s in %.3f s", ", ".join(names), time.perf_counter() - started)
+
+
 def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], settings: ServingSettings,
                   name: str) -> None:
     """Serve one runtime until SIGTERM; each worker builds its own runtime and loads its model,
@@ -102,4 +121,5 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
 
     # Workers import the runtime class by its path (serving/ may not import runtimes/).
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
+    preload_modules(getattr(runtime_factory, "preload_modules", ()))
     Server(f"{__name__}:build_worker_app", **granian_options(settings, name)).serve()

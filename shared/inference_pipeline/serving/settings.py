@@ -1,15 +1,18 @@
-"""Process settings from SageMaker's environment variables, validated once at start."""
+"""Process settings from SageMaker's environment variables, validated once at start.
+
+A table of fields and small parsers rather than pydantic-settings: importing pydantic cost each
+container ~1.5 s of its start (on a loaded 2-core machine) and ~8 MB of image, for 20 fields.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-
-from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inference_pipeline.serving.errors import SettingsError
 
@@ -47,78 +50,117 @@ def env_flag(name: str, default: bool = False) -> bool:
         raise SettingsError(f"{name}: {exc}") from None
 
 
-class ServingSettings(BaseSettings):
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        text = str(value).strip()
+        if not text.lstrip("+-").isdigit():
+            raise ValueError("must be a whole number")
+        number = int(text)
+        _check_bounds(number, low, high)
+        return number
+    return parse
+
+
+def _number(low: float, high: float, *, low_inclusive: bool = True) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("must be a finite number")
+        if not low_inclusive and number <= low:
+            raise ValueError(f"must be greater than {low:g}")
+        _check_bounds(number, low, high)
+        return number
+    return parse
+
+
+def _check_bounds(number: float, low: float, high: float) -> None:
+    if number < low:
+        raise ValueError(f"must be greater than or equal to {low}")
+    if number > high:
+        raise ValueError(f"must be less than or equal to {high}")
+
+
+def _level(value: Any) -> int:
+    text = str(value).strip()
+    if text.upper() in _LEVEL_NAMES:
+        return _LEVEL_NAMES[text.upper()]
+    if not text.lstrip("-").isdigit():
+        raise ValueError("must be a logging level number (e.g. 20) or name (e.g. INFO)")
+    return int(text)
+
+
+def _strategy(value: Any) -> str:
+    key = str(value).strip().upper().replace("-", "_")
+    if key not in _BATCH_STRATEGIES:
+        raise ValueError("must be MULTI_RECORD or SINGLE_RECORD")
+    return _BATCH_STRATEGIES[key]
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or not str(value).strip() else str(value).strip()
+
+
+def _port_range(value: Any) -> tuple[int, int] | None:
+    if value is None or isinstance(value, tuple):
+        return value
+    match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(value))
+    if not match or int(match[1]) > int(match[2]):
+        raise ValueError("must look like 'XXXX-YYYY' with XXXX <= YYYY")
+    return int(match[1]), int(match[2])
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+def _path(value: Any) -> Path:
+    return Path(str(value))
+
+
+def _setting(envs: str | tuple[str, ...], parse: Callable[[Any], Any], default: Any = None,
+             default_factory: Callable[[], Any] | None = None) -> Any:
+    """A dataclass field read from the first of ``envs`` that is set, through ``parse``."""
+    metadata = {"envs": (envs,) if isinstance(envs, str) else envs, "parse": parse}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class ServingSettings:
     """Everything the serving process reads from the environment (SageMaker's names)."""
 
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore",
-                                      populate_by_name=True)
-
-    port: int = Field(8080, ge=1, le=65535, validation_alias="SAGEMAKER_BIND_TO_PORT")
+    port: int = _setting("SAGEMAKER_BIND_TO_PORT", _integer(1, 65535), 8080)
     # SageMaker needs all interfaces; local runs may narrow it to 127.0.0.1.
-    host: str = Field("0.0.0.0", validation_alias="INFERENCE_PIPELINE_BIND_HOST")
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
-                         validation_alias="SAGEMAKER_MODEL_SERVER_WORKERS")
-    threads: int = Field(4, ge=1, le=64, validation_alias="INFERENCE_PIPELINE_WORKER_THREADS")
-    timeout: int = Field(60, ge=1, le=3600, validation_alias=AliasChoices(
-        "SAGEMAKER_MODEL_SERVER_TIMEOUT", "SAGEMAKER_MODEL_SERVER_TIMEOUT_SECONDS"))
-    log_level: int = Field(logging.INFO, validation_alias="SAGEMAKER_CONTAINER_LOG_LEVEL")
-    model_dir: Path = Field(Path("/opt/ml/model"), validation_alias=AliasChoices(
-        "SM_MODEL_DIR", "INFERENCE_PIPELINE_MODEL_DIR"))
-    program: str | None = Field(None, validation_alias="SAGEMAKER_PROGRAM")
-    submit_directory: str = Field("/opt/ml/model/code", validation_alias="SAGEMAKER_SUBMIT_DIRECTORY")
-    default_accept: str | None = Field(None, validation_alias="SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT")
-    max_payload_mb: float = Field(6, gt=0, le=100, validation_alias="SAGEMAKER_MAX_PAYLOAD_IN_MB")
-    max_concurrent_transforms: int | None = Field(
-        None, ge=1, le=1000, validation_alias="SAGEMAKER_MAX_CONCURRENT_TRANSFORMS")
-    batch_strategy: str = Field("MULTI_RECORD", validation_alias="SAGEMAKER_BATCH_STRATEGY")
-    batch: bool = Field(False, validation_alias="SAGEMAKER_BATCH")
-    safe_port_range: tuple[int, int] | None = Field(None, validation_alias="SAGEMAKER_SAFE_PORT_RANGE")
+    host: str = _setting("INFERENCE_PIPELINE_BIND_HOST", _text, "0.0.0.0")
+    workers: int = _setting("SAGEMAKER_MODEL_SERVER_WORKERS", _integer(1, 256),
+                            default_factory=lambda: os.cpu_count() or 1)
+    # 32, not 4: at concurrency 32 a featurizer served 5x the requests with 32 threads per worker
+    # (benchmarks/results/batching.md), and waiting requests are what a micro-batch is made of.
+    threads: int = _setting("INFERENCE_PIPELINE_WORKER_THREADS", _integer(1, 64), 32)
+    timeout: int = _setting(("SAGEMAKER_MODEL_SERVER_TIMEOUT", "SAGEMAKER_MODEL_SERVER_TIMEOUT_SECONDS"),
+                            _integer(1, 3600), 60)
+    log_level: int = _setting("SAGEMAKER_CONTAINER_LOG_LEVEL", _level, logging.INFO)
+    model_dir: Path = _setting(("SM_MODEL_DIR", "INFERENCE_PIPELINE_MODEL_DIR"), _path, Path("/opt/ml/model"))
+    program: str | None = _setting("SAGEMAKER_PROGRAM", _optional_text)
+    submit_directory: str = _setting("SAGEMAKER_SUBMIT_DIRECTORY", _text, "/opt/ml/model/code")
+    default_accept: str | None = _setting("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", _optional_text)
+    max_payload_mb: float = _setting("SAGEMAKER_MAX_PAYLOAD_IN_MB", _number(0, 100, low_inclusive=False), 6.0)
+    max_concurrent_transforms: int | None = _setting("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", _integer(1, 1000))
+    batch_strategy: str = _setting("SAGEMAKER_BATCH_STRATEGY", _strategy, "MULTI_RECORD")
+    batch: bool = _setting("SAGEMAKER_BATCH", parse_flag, False)
+    safe_port_range: tuple[int, int] | None = _setting("SAGEMAKER_SAFE_PORT_RANGE", _port_range)
     # A client gets this long to send a request head (and, in the app, the rest of its body)
     # before the connection is dropped: stalled clients must not hold the server.
-    read_timeout_s: float = Field(10, gt=0, le=600, validation_alias="INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS")
-
+    read_timeout_s: float = _setting("INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS", _number(0, 600, low_inclusive=False),
+                                     10.0)
     # Micro-batching of row-independent runtimes (serving.batching); benchmarks/results/batching.md
     # has the measurements behind the defaults. A batch size of 1 turns batching off.
-    max_batch_size: int = Field(64, ge=1, le=100_000, validation_alias="INFERENCE_PIPELINE_MAX_BATCH_SIZE")
-    max_batch_delay_ms: float = Field(2, ge=0, le=1000, validation_alias="INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS")
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _parse_level(cls, value: Any) -> int:
-        text = str(value).strip()
-        if text.upper() in _LEVEL_NAMES:
-            return _LEVEL_NAMES[text.upper()]
-        if not text.lstrip("-").isdigit():
-            raise ValueError("must be a logging level number (e.g. 20) or name (e.g. INFO)")
-        return int(text)
-
-    @field_validator("batch_strategy", mode="before")
-    @classmethod
-    def _parse_strategy(cls, value: Any) -> str:
-        key = str(value).strip().upper().replace("-", "_")
-        if key not in _BATCH_STRATEGIES:
-            raise ValueError("must be MULTI_RECORD or SINGLE_RECORD")
-        return _BATCH_STRATEGIES[key]
-
-    @field_validator("batch", mode="before")
-    @classmethod
-    def _parse_bool(cls, value: Any) -> bool:
-        return parse_flag(value)
-
-    @field_validator("default_accept", "program", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value is None or not str(value).strip() else str(value).strip()
-
-    @field_validator("safe_port_range", mode="before")
-    @classmethod
-    def _parse_range(cls, value: Any) -> Any:
-        if value is None or isinstance(value, tuple):
-            return value
-        match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(value))
-        if not match or int(match[1]) > int(match[2]):
-            raise ValueError("must look like 'XXXX-YYYY' with XXXX <= YYYY")
-        return int(match[1]), int(match[2])
+    max_batch_size: int = _setting("INFERENCE_PIPELINE_MAX_BATCH_SIZE", _integer(1, 100_000), 64)
+    max_batch_delay_ms: float = _setting("INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS", _number(0, 1000), 0.0)
 
     @property
     def header_timeout_ms(self) -> int:
@@ -142,22 +184,25 @@ class ServingSettings(BaseSettings):
         return Path(submit)
 
 
-def _env_name(field_name: str) -> str:
-    alias = ServingSettings.model_fields[field_name].validation_alias
-    if isinstance(alias, AliasChoices):
-        return str(alias.choices[0])
-    return str(alias or field_name)
-
-
-def load_settings(**overrides: Any) -> ServingSettings:
-    """Read settings from the environment; raise SettingsError with one line per bad variable."""
-    try:
-        return ServingSettings(**overrides)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            name = _env_name(field) if field in ServingSettings.model_fields else field
-            value = err.get("input")
-            problems.append(f"{name}={value!r}: {err['msg']}")
-        raise SettingsError("invalid setting " + "; ".join(problems)) from None
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> ServingSettings:
+    """Settings from the environment (``overrides`` by variable or field name win); SettingsError
+    with one line naming every bad variable."""
+    source = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for spec in fields(ServingSettings):
+        envs: tuple[str, ...] = spec.metadata["envs"]
+        name, raw = next(((env, overrides[env]) for env in envs if env in overrides), (envs[0], None))
+        if raw is None and spec.name in overrides:
+            name, raw = envs[0], overrides[spec.name]
+        if raw is None:
+            name, raw = next(((env, source[env]) for env in envs if env in source), (envs[0], None))
+        if raw is None:
+            continue
+        try:
+            values[spec.name] = spec.metadata["parse"](raw)
+        except ValueError as exc:
+            problems.append(f"{name}={raw!r}: {exc}")
+    if problems:
+        raise SettingsError("invalid setting " + "; ".join(problems))
+    return ServingSettings(**values)

@@ -166,6 +166,7 @@ def _render(results: list[dict[str, Any]], media_type: str) -> InferenceResponse
 
 class BlazingTextRuntime(Runtime):
     name: ClassVar[str] = "blazingtext"
+    preload_modules: ClassVar[tuple[str, ...]] = ("fasttext",)
     content_types: ClassVar[tuple[str, ...] | None] = (JSON, JSONLINES)
     accepts: ClassVar[tuple[str, ...]] = (JSON, JSONLINES)
     default_accept: ClassVar[str] = JSON

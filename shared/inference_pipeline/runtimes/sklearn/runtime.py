@@ -52,6 +52,7 @@ def check_pickled_version(model_dir: Path) -> None:
 
 class SklearnRuntime(ScriptRuntime):
     name: ClassVar[str] = "sklearn"
+    preload_modules: ClassVar[tuple[str, ...]] = ("joblib", "pandas", "sklearn.pipeline", "sklearn.compose", "sklearn.preprocessing", "sklearn.impute", "sklearn.linear_model", "sklearn.ensemble", "sagemaker_containers.beta.framework")  # noqa: E501
 
     def load(self, model_dir: Path) -> None:
         check_line(model_dir, "sklearn")

@@ -54,6 +54,7 @@ class XGBoostRuntime(Runtime):
     default_accept: ClassVar[str] = CSV
     default_content_type: ClassVar[str | None] = LIBSVM
     row_independent: ClassVar[bool] = True  # trees: one row's margin is a sum over that row's leaves
+    preload_modules: ClassVar[tuple[str, ...]] = ("xgboost", "scipy.sparse")
 
     def load(self, model_dir: Path) -> None:
         check_line(model_dir, "xgboost")
