@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -47,7 +48,9 @@ def measure(server: Server, protocol: Protocol) -> list[dict[str, Any]]:
                     "rows_per_s": result.per_second * n, "rss_peak_mib": rss.peak / 2**20,
                     "rss_idle_mib": idle_rss / 2**20,
                     "cpu_ms_per_req": 1e3 * cpu / result.requests if result.requests else None,
-                    "busiest_process_cpu_share": round(share, 3)}
+                    "busiest_process_cpu_share": round(share, 3),
+                    # other work on the machine moves req/s and p99 a lot; CPU per request far less
+                    "load_avg_1m": round(os.getloadavg()[0], 1)}
             cells.append(cell)
             print(f"  {server.name:38} rows={n:<3} c={connections:<2} {result.per_second:8,.0f} req/s "
                   f"p50 {result.p50_ms:7.2f} p99 {result.p99_ms:7.2f} ms  err {result.errors}  "

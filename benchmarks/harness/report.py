@@ -20,7 +20,7 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 def ratio_rows(results: dict[str, Any]) -> list[str]:
     lines = ["| model | rows | conc. | ours req/s | best peer | peer req/s | **req/s ours / peer** | "
-             "p99 ours / peer | CPU per req ours / peer | peak RSS ours / peer | req/s ours / floor |",
+             "p99 ours / peer | **CPU per req ours / peer** | peak RSS ours / peer | req/s ours / floor |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     scenarios = dict.fromkeys(r["scenario"] for r in results["servers"])
     for scenario in scenarios:
@@ -34,7 +34,7 @@ def ratio_rows(results: dict[str, Any]) -> list[str]:
                 lines.append(
                     f"| {scenario} | {n} | {c} | {cell['req_per_s']:,.0f} | {best_name} | "
                     f"{best['req_per_s']:,.0f} | **{_ratio(cell['req_per_s'], best['req_per_s'])}** | "
-                    f"{_ratio(cell['p99_ms'], best['p99_ms'])} | {_ratio(cell['cpu_ms_per_req'], best['cpu_ms_per_req'])} | "
+                    f"{_ratio(cell['p99_ms'], best['p99_ms'])} | **{_ratio(cell['cpu_ms_per_req'], best['cpu_ms_per_req'])}** | "
                     f"{_ratio(cell['rss_peak_mib'], best['rss_peak_mib'])} | "
                     f"{_ratio(cell['req_per_s'], floor['req_per_s'] if floor else None)} |"
                     if best else
@@ -64,13 +64,14 @@ def server_rows(results: dict[str, Any]) -> list[str]:
 
 def cell_rows(results: dict[str, Any]) -> list[str]:
     lines = ["| model | server | rows | conc. | p50 ms | p90 ms | p99 ms | req/s | rows/s | errors | "
-             "peak RSS MiB | CPU ms/req |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "peak RSS MiB | CPU ms/req | load avg |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for record in results["servers"]:
         for c in record.get("cells", []):
             cpu = f"{c['cpu_ms_per_req']:.2f}" if c["cpu_ms_per_req"] is not None else "—"
             lines.append(f"| {record['scenario']} | {record['name']} | {c['rows']} | {c['concurrency']} | "
                          f"{c['p50_ms']:.2f} | {c['p90_ms']:.2f} | {c['p99_ms']:.2f} | {c['req_per_s']:,.0f} | "
-                         f"{c['rows_per_s']:,.0f} | {c['errors']} | {c['rss_peak_mib']:,.0f} | {cpu} |")
+                         f"{c['rows_per_s']:,.0f} | {c['errors']} | {c['rss_peak_mib']:,.0f} | {cpu} | "
+                         f"{c.get('load_avg_1m', '—')} |")
     return lines
 
 
@@ -90,6 +91,9 @@ def write_markdown(results: dict[str, Any], path: Path, json_name: str) -> None:
         "the sagemaker-inference 1.10 toolkit's default handler service (CSV); the floor is gunicorn (2 sync "
         "workers) + Flask + np.loadtxt + predict, CSV. CPU per request is the process tree's CPU time over the "
         "cell divided by its requests; RSS is the tree's summed RSS (peak during the cell).", "",
+        "**Read CPU per request first.** The machine's 2 cores were shared with other work during the run "
+        "(the load average of each cell is in the last table); that moves req/s and p99 between runs far more "
+        "than it moves the CPU time a server spends per request.", "",
         "## Ratios: ours / best peer", "",
         "Best peer = the peer with the highest req/s in that cell. req/s above 1 is better for us; p99, CPU and "
         "RSS below 1 are better for us.", "",

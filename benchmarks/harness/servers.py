@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import psutil
 import requests
 
 from benchmarks.harness.models import ABALONE_COLUMNS, Model, numeric, rows
@@ -63,6 +66,21 @@ def kernel_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def low_port() -> int:
+    """A free port below 32767: MMS's Connector refuses any port >= Short.MAX_VALUE ("Invalid port
+    number"), and the kernel hands out ephemeral ports from 32768 up. Checked free by binding it."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32700)
+        with socket.socket() as sock:
+            try:
+                sock.bind((LOCALHOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32700")
+
+
 def csv_answers(content: bytes) -> np.ndarray:
     return np.loadtxt(content.decode().splitlines(), delimiter=",", ndmin=2)
 
@@ -94,6 +112,13 @@ def image_size(image: str) -> int:
     return int(out.stdout.strip())
 
 
+def image_identity(image: str) -> str:
+    """Id and build time: the images may be older than the commit measured (they are rebuilt separately)."""
+    out = subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}} built {{.Created}}", image],
+                         capture_output=True, text=True, check=True)
+    return f"{image} {out.stdout.strip()[7:19]} {out.stdout.strip()[72:]}"
+
+
 @contextmanager
 def ours(image: str, model: Model, env: dict[str, str] | None = None, attempts: int = 3) -> Iterator[Server]:
     for attempt in range(attempts):
@@ -114,7 +139,7 @@ def ours(image: str, model: Model, env: dict[str, str] | None = None, attempts: 
             return state.stdout.strip() == "true"
 
         try:
-            wait_ready(url + "/ping", running, timeout=120)
+            wait_ready(url + "/ping", running, timeout=300)
         except (RuntimeError, TimeoutError):
             logs = subprocess.run(["docker", "logs", name], capture_output=True, text=True, check=False)
             subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
@@ -126,7 +151,7 @@ def ours(image: str, model: Model, env: dict[str, str] | None = None, attempts: 
                                  check=True).stdout)
         try:
             yield csv_server(f"ours ({image.split('/')[-1].split(':')[0]} image)", "ours", url, pid, cold, model,
-                             image_bytes=image_size(image))
+                             image_bytes=image_size(image), notes=[image_identity(image)])
         finally:
             subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
         return
@@ -136,10 +161,14 @@ def ours(image: str, model: Model, env: dict[str, str] | None = None, attempts: 
 
 @contextmanager
 def host_process(args: list[str], env: dict[str, str], ready_path: str, port: int, cwd: Path, log: Path,
-                 timeout: float = 180) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+                 timeout: float = 300) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
     started = time.perf_counter()
+    # One OpenMP thread per worker, the budget our xgboost image gives itself (cores // workers):
+    # without it every worker's XGBoost spins a thread per core and 2 workers on 2 cores thrash.
+    threads = str(max(1, (os.cpu_count() or 1) // WORKERS))
     with log.open("wb") as log_file:
-        proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(args, env={**os.environ, "OMP_NUM_THREADS": threads, **env}, cwd=cwd, stdout=log_file,
+                                stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
         wait_ready(f"http://{LOCALHOST}:{port}{ready_path}", lambda: proc.poll() is None, timeout)
@@ -151,15 +180,20 @@ def host_process(args: list[str], env: dict[str, str], ready_path: str, port: in
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's own process group (it was started in a new session), SIGKILL after 15 s."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, 15)
+    """SIGTERM the server's own process group (it was started in a new session), SIGKILL after 15 s, and
+    wait for every process of its tree: MMS's JVM outlives its launcher, and a second MMS refuses to
+    start while the first one's pid file names a live process."""
     try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait()
+        members = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        members = []
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    _gone, alive = psutil.wait_procs(members, timeout=15)
+    for member in alive:
+        member.kill()
+    psutil.wait_procs(alive, timeout=5)
+    proc.wait()
 
 
 def venv(peer: str, work: Path) -> Path:
@@ -188,7 +222,8 @@ def mms(model: Model, work: Path) -> Iterator[Server]:
     shutil.rmtree(base, ignore_errors=True)
     code = base / "code"
     shutil.copytree(model.directory, code)
-    shutil.copy(PEERS / "mms" / "handler_service.py", code / "handler_service.py")
+    for module in ("handler_service.py", "inference_handler.py"):
+        shutil.copy(PEERS / "mms" / module, code / module)
     store = base / "models"
     store.mkdir()
     env = {"BENCH_MODEL": model.name, "PYTHONPATH": str(code), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
@@ -196,13 +231,13 @@ def mms(model: Model, work: Path) -> Iterator[Server]:
                     "--model-path", str(code), "--export-path", str(store), "--archive-format", "no-archive"],
                    check=True, capture_output=True, env={**os.environ, **env})
     toolkit = next((bin_dir.parent / "lib").glob("python3*/site-packages/sagemaker_inference/etc"))
-    port, management = kernel_port(), kernel_port()
+    port, management = low_port(), low_port()
     config = base / "config.properties"
     config.write_text((toolkit / "default-mms.properties").read_text() +
                       f"\ndefault_workers_per_model={WORKERS}\ninference_address=http://{LOCALHOST}:{port}\n"
                       f"management_address=http://{LOCALHOST}:{management}\n")
     args = [str(bin_dir / "multi-model-server"), "--start", "--foreground", "--model-store", str(store),
-            "--mms-config", str(config), "--log-config", str(toolkit / "log4j.properties"), "--models", "model=model"]
+            "--mms-config", str(config), "--log-config", str(toolkit / "log4j2.xml")]
     with host_process(args, env, "/ping", port, base, base / "mms.log") as (proc, _cold):
         # /ping answers before the workers have loaded the model: cold start is the first good answer.
         started = time.perf_counter()
