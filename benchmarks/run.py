@@ -43,7 +43,7 @@ IMAGES = {"sklearn": "inference-pipeline/sklearn:latest", "xgboost": "inference-
 SCENARIOS = ("ridge", "featurizer", "xgboost", "sparkml")
 PEERS = ("mlserver", "mms")
 
-StartServer = Callable[[], AbstractContextManager[servers.Server]]
+StartServer = tuple[str, Callable[[], AbstractContextManager[servers.Server]]]  # (label if it fails, start)
 
 
 def sparkml_model(work: Path) -> Model:
@@ -59,13 +59,15 @@ def sparkml_model(work: Path) -> Model:
 def starters(scenario: str, models: dict[str, Model], peers: bool) -> list[StartServer]:
     if scenario == "sparkml":
         model = sparkml_model(WORK)
-        return [lambda: servers.ours(IMAGES["sparkml"], model)]
+        return [("ours (sparkml image)", lambda: servers.ours(IMAGES["sparkml"], model))]
     model = models[scenario]
     env = {"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"} if scenario == "featurizer" else None
-    out: list[StartServer] = [lambda: servers.ours(IMAGES[model.framework], model, env)]
+    out: list[StartServer] = [(f"ours ({model.framework} image)",
+                               lambda: servers.ours(IMAGES[model.framework], model, env))]
     if peers:
-        out += [lambda: servers.mlserver(model, WORK), lambda: servers.mms(model, WORK)]
-    out.append(lambda: servers.floor(model, WORK))
+        out += [("MLServer", lambda: servers.mlserver(model, WORK)),
+                ("MMS + sagemaker-inference", lambda: servers.mms(model, WORK))]
+    out.append(("floor (gunicorn+Flask+np.loadtxt)", lambda: servers.floor(model, WORK)))
     return out
 
 
@@ -74,9 +76,10 @@ def git(*args: str) -> str:
 
 
 def run_scenario(scenario: str, start: StartServer, protocol: Protocol, models: dict[str, Model]) -> dict[str, Any]:
-    record: dict[str, Any] = {"scenario": scenario}
+    label, start_server = start
+    record: dict[str, Any] = {"scenario": scenario, "name": label}
     try:
-        with start() as server:
+        with start_server() as server:
             record.update(name=server.name, side=server.side, cold_start_s=round(server.cold_start_s, 3),
                           image_mib=server.image_bytes / 2**20 if server.image_bytes else None, notes=server.notes)
             print(f"{scenario}: {server.name} up in {server.cold_start_s:.2f} s", flush=True)
