@@ -70,8 +70,10 @@ def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
         "log_level": "warning",
         "respawn_failed_workers": True,
         "respawn_interval": 0.1,
-        # A worker's shutdown waits for its idle blocking threads to expire (granian's default 30 s,
-        # measured: docker stop took 26.8 s and killed the worker); 5 s is granian's minimum.
+        # A worker's shutdown waits for its blocking threads to go idle-expired: with granian's
+        # default (30 s) every SIGTERM ended in workers_kill_timeout's SIGKILL (docker stop 26.8 s).
+        # With 5 s (granian's minimum) a stop 5 s after the last request takes ~1 s; a stop right
+        # after a request still waits for workers_kill_timeout (measured, granian 2.8.9).
         "blocking_threads_idle_timeout": 5,
         # SageMaker sends SIGKILL 30 s after SIGTERM: finish in-flight requests before that.
         "workers_kill_timeout": 25,
