@@ -31,6 +31,10 @@ def java_double_str(value: float) -> str:
         return "Infinity" if x > 0 else "-Infinity"
     if x == 0.0:
         return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
+    if x.is_integer() and -1e7 < x < 1e7:
+        # Whole numbers in plain notation (one-hot features, indices, labels: most of what a
+        # features container writes) need no shortest-digits search: Java prints "3.0".
+        return f"{int(x)}.0"
     digits, exp10 = _java_digits(abs(x))
     sign = "-" if x < 0 else ""
     if -3 <= exp10 < 7:  # plain notation, 1e-3 <= |x| < 1e7
