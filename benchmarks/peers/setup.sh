@@ -21,8 +21,9 @@ requirements() {
     # uvloop < 0.21: MLServer 1.7's parallel_workers mode crashes at start with uvloop >= 0.21
     # (its inference pool sets up the loop in a way newer uvloop refuses).
     mlserver) echo "mlserver==1.7.1 mlserver-sklearn==1.7.1 mlserver-xgboost==1.7.1 uvloop<0.21 $SKLEARN xgboost==$XGBOOST_PIN" ;;
-    # AWS's toolkit + Multi Model Server (Java 17 runs the frontend); the handler loads with joblib / xgboost.
-    mms) echo "sagemaker-inference==1.10.1 multi-model-server==1.1.11 $SKLEARN xgboost-cpu==$XGBOOST_PIN" ;;
+    # AWS's toolkit + Multi Model Server (Java 17 runs the frontend); the handler loads with joblib / xgboost
+    # and reads the featurizer's CSV with pandas.
+    mms) echo "sagemaker-inference==1.10.1 multi-model-server==1.1.11 $SKLEARN xgboost-cpu==$XGBOOST_PIN pandas" ;;
     # The floor: gunicorn + Flask + np.loadtxt, no framework at all.
     floor) echo "flask==3.1.3 gunicorn==23.0.0 $SKLEARN xgboost-cpu==$XGBOOST_PIN pandas" ;;
     # matplotlib for benchmarks/plot.py, kept out of the project venv.
