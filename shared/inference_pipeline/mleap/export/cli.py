@@ -9,7 +9,7 @@ from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame, SparkSession
 
 from .errors import ExportError
-from .exporter import Archive, export_pipeline
+from .exporter import Archive, check_jvm_loadable, export_pipeline
 from .schema import infer_schema
 
 ARCHIVES: tuple[Archive, ...] = ("tar.gz", "zip", "dir")
@@ -77,5 +77,7 @@ def export_command(
     model = PipelineModel.load(str(pipeline_path))
     dataset = read_sample(spark, Path(sample_data)) if sample_data is not None else None
     schema = infer_schema(model, dataset, schema_output) if schema_output and dataset is not None else None
-    return export_pipeline(model, Path(dest), dataset=dataset, archive=archive,  # type: ignore[arg-type]
-                           schema=schema, check_jvm=check_jvm)
+    written = export_pipeline(model, Path(dest), dataset=dataset, archive=archive, schema=schema)  # type: ignore[arg-type]
+    if check_jvm:
+        check_jvm_loadable(written)
+    return written

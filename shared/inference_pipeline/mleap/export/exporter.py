@@ -76,9 +76,14 @@ def export_pipeline(
     extra = {SCHEMA_FILE_NAME: (json.dumps(schema, indent=2) + "\n").encode()} if schema is not None else {}
     written = write_bundle(root, Path(dest), name=root.name, archive=archive, extra_root_files=extra)
     if check_jvm:
-        from ..jvm_rules import check_bundle, format_problems
-
-        problems = check_bundle(written)
-        if problems:
-            raise ExportError(format_problems(problems, bundle=written))
+        check_jvm_loadable(written)
     return written
+
+
+def check_jvm_loadable(bundle: Path) -> None:
+    """ExportError listing every rule of MLeap 0.20's JVM loader the bundle breaks."""
+    from ..jvm_rules import check_bundle, format_problems
+
+    problems = check_bundle(bundle)
+    if problems:
+        raise ExportError(format_problems(problems, bundle=bundle))
