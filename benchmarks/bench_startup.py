@@ -58,8 +58,9 @@ def _mib(text: str) -> float:
 
 
 def tree_rss_mib(container: str) -> float:
-    out = subprocess.run(["docker", "top", container, "-o", "rss"], capture_output=True, text=True, check=True).stdout
-    return sum(int(line) for line in out.split()[1:] if line.isdigit()) / 1024
+    out = subprocess.run(["docker", "top", container, "-eo", "pid,rss"], capture_output=True, text=True,
+                         check=True).stdout
+    return sum(int(line.split()[1]) for line in out.splitlines()[1:]) / 1024
 
 
 def measure(image: str, model_dir: Path | None, env: dict[str, str]) -> tuple[float, float, float, int]:
