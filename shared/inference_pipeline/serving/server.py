@@ -8,6 +8,14 @@ the measurements against gunicorn (gthread and sync workers) that made the choic
 Every worker process builds its own runtime and loads its model *before* it serves its first
 request, so a replacement worker (after a crash or kill -9) never answers 503 while the
 others are ready: the shared listening socket keeps feeding the workers that are up.
+
+/ping during a load therefore waits (the connection sits in the backlog) rather than answering
+503 "loading". Kept on purpose: SageMaker counts a /ping that misses its 2 s timeout exactly as
+it counts a 503 (not healthy yet, retried until the start-up health-check timeout), the local
+simulator's ``up`` keeps polling on timeouts too, and a failed load does not kill the worker —
+it serves 503 "model failed to load: <reason>", so ``up`` still stops early. A 503 "loading"
+from a replacement worker, by contrast, would fail a health check while its siblings serve.
+Loads are short since the libraries are imported before the fork (``preload_modules``).
 """
 
 from __future__ import annotations
