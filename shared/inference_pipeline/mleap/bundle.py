@@ -8,7 +8,6 @@ SageMaker examples tar the directory contents so ``bundle.json`` sits at the top
 
 from __future__ import annotations
 
-
 import json
 import tarfile
 import tempfile

@@ -477,7 +477,7 @@ class _Walk:
         if rule.tree == "decision":
             classes = attributes.get("num_classes", {})
             leaf_size = classes.get("long") if isinstance(classes, dict) and rule.op == "decision_tree_classifier" else None
-            problems = _decision_tree_problems(lines, int(leaf_size) if _is_number(leaf_size) else None)
+            problems = _decision_tree_problems(lines, int(leaf_size) if isinstance(leaf_size, (int, float)) else None)
             source = TREE_JSON_SOURCE if problems and "split" in problems[0] else source
         else:
             problems = _cluster_tree_problems(lines)
@@ -493,7 +493,7 @@ def _indexed_count(attributes: dict[str, Any], key: str) -> int:
         arrays = [v for k, v in raw.items() if k != "type" and isinstance(v, list)]
         return len(arrays[0]) if arrays else 0
     value = raw.get("int", raw.get("long", 0))
-    return int(value) if _is_number(value) else 0
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def _port_problems(spec: Ports, present: list[str], attributes: dict[str, Any], kind: str) -> list[tuple[str, str]]:

@@ -15,6 +15,10 @@ import pytest
 
 pytest.importorskip("pyspark")
 
+from pyspark.ml import Pipeline, PipelineModel  # noqa: E402
+from pyspark.ml import classification as C  # noqa: E402
+from pyspark.ml import feature as Fe  # noqa: E402
+
 from inference_pipeline.mleap import load_bundle  # noqa: E402
 from inference_pipeline.mleap.export import (  # noqa: E402
     SCHEMA_FILE_NAME,
@@ -25,9 +29,6 @@ from inference_pipeline.mleap.export import (  # noqa: E402
     export_pipeline,
     infer_schema,
 )
-from pyspark.ml import Pipeline, PipelineModel  # noqa: E402
-from pyspark.ml import classification as C  # noqa: E402
-from pyspark.ml import feature as Fe  # noqa: E402
 
 from .export_cases import _categories, _labelled, _vectors, assembler_chain  # noqa: E402
 from .spark_fixtures import spark  # noqa: E402,F401

@@ -13,10 +13,11 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from inference_pipeline.mleap import load_bundle  # noqa: E402
-from inference_pipeline.mleap.export import export_pipeline  # noqa: E402
 from pyspark.ml.linalg import Vector  # noqa: E402
 from pyspark.sql import Row  # noqa: E402
+
+from inference_pipeline.mleap import load_bundle  # noqa: E402
+from inference_pipeline.mleap.export import export_pipeline  # noqa: E402
 
 from .export_cases import CASES, Case  # noqa: E402
 from .spark_fixtures import spark  # noqa: E402,F401

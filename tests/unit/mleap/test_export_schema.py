@@ -6,10 +6,11 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from inference_pipeline.mleap.export import ExportError, validate_schema  # noqa: E402
-from inference_pipeline.mleap.export.schema import column_entry  # noqa: E402
 from pyspark.ml.linalg import VectorUDT  # noqa: E402
 from pyspark.sql.types import ArrayType, DoubleType, IntegerType, MapType, StringType, StructField  # noqa: E402
+
+from inference_pipeline.mleap.export import ExportError, validate_schema  # noqa: E402
+from inference_pipeline.mleap.export.schema import column_entry  # noqa: E402
 
 ABALONE = {
     "input": [{"name": "sex", "type": "string"}, {"name": "length", "type": "double"}],

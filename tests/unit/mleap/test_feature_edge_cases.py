@@ -27,8 +27,8 @@ from inference_pipeline.mleap.attributes import (
     attr_tensor_double,
 )
 from inference_pipeline.mleap.frame import Scalar, Vector
-from inference_pipeline.mleap.ops.feature import StringIndexer
 from inference_pipeline.mleap.ops.base import NodeShape
+from inference_pipeline.mleap.ops.feature import StringIndexer
 
 
 def run(tmp_path, node: NodeSpec, data) -> dict:

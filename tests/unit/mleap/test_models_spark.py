@@ -33,7 +33,7 @@ def _frame(spark, x: np.ndarray, y: np.ndarray):
     from pyspark.ml.feature import VectorIndexer
     from pyspark.ml.linalg import Vectors
 
-    df = spark.createDataFrame([(i, Vectors.dense(r), float(l)) for i, (r, l) in enumerate(zip(x, y))], ["id", "raw", "label"])
+    df = spark.createDataFrame([(i, Vectors.dense(r), float(label)) for i, (r, label) in enumerate(zip(x, y))], ["id", "raw", "label"])
     # Index columns 2 and 3 as categorical so trees learn categorical splits.
     return VectorIndexer(inputCol="raw", outputCol="features", maxCategories=4).fit(df).transform(df)
 

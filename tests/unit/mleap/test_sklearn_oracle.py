@@ -29,9 +29,8 @@ def serialize(tmp_path, steps, frame, name):
 @pytest.mark.parametrize("scaler_name", ["StandardScaler", "MinMaxScaler"])
 def test_scalers_match_sklearn(tmp_path, scaler_name):
     import pandas as pd
-    from sklearn import preprocessing
-
     from mleap.sklearn.preprocessing.data import FeatureExtractor
+    from sklearn import preprocessing
 
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"a": rng.normal(5, 2, 50), "b": rng.uniform(-3, 9, 50), "c": rng.normal(0, 1, 50)})
@@ -46,10 +45,10 @@ def test_scalers_match_sklearn(tmp_path, scaler_name):
 
 def test_linear_regression_matches_sklearn(tmp_path):
     import pandas as pd
+    from mleap.sklearn.preprocessing.data import FeatureExtractor
     from sklearn.linear_model import LinearRegression
 
     from inference_pipeline.mleap import supported_ops
-    from mleap.sklearn.preprocessing.data import FeatureExtractor
 
     if "linear_regression" not in supported_ops():
         pytest.fail("linear_regression op is not registered")
@@ -88,9 +87,8 @@ CITIES = ["paris", "tokyo", "amsterdam", "paris", "lima", "tokyo", "oslo"]
 
 @pytest.mark.parametrize("handle_unknown", ["ignore", "error"])
 def test_label_encoder_and_one_hot_encoder_match_sklearn(tmp_path, handle_unknown):
-    from sklearn.preprocessing import OneHotEncoder
-
     from mleap.sklearn.preprocessing.data import LabelEncoder
+    from sklearn.preprocessing import OneHotEncoder
 
     encoder = LabelEncoder(input_features=["city"], output_features="city_index")
     indices = encoder.fit_transform(np.array(CITIES))
@@ -107,9 +105,8 @@ def test_label_encoder_and_one_hot_encoder_match_sklearn(tmp_path, handle_unknow
 
 
 def test_one_hot_encoder_keep_matches_sklearn_ignore_for_unknown_indices(tmp_path):
-    from sklearn.preprocessing import OneHotEncoder
-
     from mleap.sklearn.preprocessing.data import FeatureExtractor
+    from sklearn.preprocessing import OneHotEncoder
 
     frame = {"code": [0.0, 1.0, 2.0, 1.0]}
     extractor = FeatureExtractor(input_scalars=["code"], output_vector="unused")
@@ -136,9 +133,8 @@ def test_one_hot_encoder_keep_matches_sklearn_ignore_for_unknown_indices(tmp_pat
 @pytest.mark.parametrize("strategy,missing", [("mean", np.nan), ("median", np.nan), ("mean", -1.0)])
 def test_simple_imputer_matches_sklearn(tmp_path, strategy, missing):
     import pandas as pd
-    from sklearn.impute import SimpleImputer
-
     from mleap.sklearn.preprocessing.data import FeatureExtractor
+    from sklearn.impute import SimpleImputer
 
     values = np.array([1.0, missing, 4.0, 10.0, missing, 2.5])
     extractor = FeatureExtractor(input_scalars=["x"], output_vector="x_vec")
@@ -166,7 +162,6 @@ def test_math_unary_matches_mleap_sklearn(tmp_path, operation):
 @pytest.mark.parametrize("operation", ["add", "sub", "mul", "div", "pow"])
 def test_math_binary_matches_mleap_sklearn(tmp_path, operation):
     import pandas as pd
-
     from mleap.sklearn.preprocessing.data import MathBinary
 
     frame = pd.DataFrame({"a": [1.5, -2.0, 9.0], "b": [2.0, 4.0, 0.5]})
@@ -177,10 +172,10 @@ def test_math_binary_matches_mleap_sklearn(tmp_path, operation):
 
 
 def test_sklearn_only_ops_fail_at_load_naming_the_op(tmp_path):
+    from mleap.sklearn.preprocessing.data import FeatureExtractor
     from sklearn.preprocessing import Binarizer
 
     from inference_pipeline.mleap import UnsupportedOpError
-    from mleap.sklearn.preprocessing.data import FeatureExtractor
 
     extractor = FeatureExtractor(input_scalars=["a", "b"], output_vector="v")
     binarizer = Binarizer(threshold=0.5)

@@ -121,7 +121,7 @@ class DatasetColumns:
                 f"{needed_by}: cannot learn the size of vector column {column!r}: it has no "
                 "ml_attr metadata and no non-null value in the dataset"
             )
-        return int(row[0].size)
+        return len(row[0])
 
     def data_shape(self, column: str, needed_by: str) -> DataShape:
         """MLeap's ``sparkToMleapDataShape`` for one column."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pyspark.ml import Transformer
 from pyspark.sql.types import DoubleType
@@ -38,7 +39,7 @@ def string_indexer(stage: Transformer, ctx: ExportContext) -> NodeSpec | list[No
         raise ExportError(f"{stage_label(stage)} has {len(labels_array)} label lists for {len(inputs)} columns")
     nodes = []
     for labels, (_, in_col), (_, out_col) in zip(labels_array, inputs, outputs, strict=True):
-        attributes: dict[str, object] = {
+        attributes: dict[str, dict[str, Any]] = {
             "labels_length": attr_int(1),
             "labels_array_0": attr_list_string(labels),
             "handle_invalid": attr_string(value(stage, "handleInvalid")),
@@ -58,7 +59,7 @@ def _column_node_name(stage: Transformer, column: str, n_columns: int) -> str:
 
 @converter("OneHotEncoderModel")
 def one_hot_encoder(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    attributes: dict[str, object] = {
+    attributes: dict[str, dict[str, Any]] = {
         "category_sizes": attr_list_int(stage.categorySizes),  # type: ignore[attr-defined]
         "drop_last": attr_boolean(value(stage, "dropLast")),
         "handle_invalid": attr_string(value(stage, "handleInvalid")),
@@ -108,7 +109,7 @@ def index_to_string(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 
 @converter("StandardScalerModel")
 def standard_scaler(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    attributes: dict[str, object] = {}
+    attributes: dict[str, dict[str, Any]] = {}
     if value(stage, "withMean"):
         attributes["mean"] = attr_tensor_double(dense(stage.mean))  # type: ignore[attr-defined]
     if value(stage, "withStd"):
@@ -224,7 +225,7 @@ def pca(stage: Transformer, ctx: ExportContext) -> NodeSpec:
 def interaction(stage: Transformer, ctx: ExportContext) -> NodeSpec:
     label = stage_label(stage)
     columns = list(value(stage, "inputCols"))
-    attributes: dict[str, object] = {
+    attributes: dict[str, dict[str, Any]] = {
         "num_inputs": attr_int(len(columns)),
         "input_shapes": attr_list_data_shape([ctx.columns.data_shape(c, label) for c in columns]),
     }

@@ -3,10 +3,25 @@
 Each module is imported explicitly (no try/except) so a broken op module fails at import.
 """
 
-from inference_pipeline.mleap.ops import feature, math_ops, pipeline, scalers, vectors  # noqa: F401
-from inference_pipeline.mleap.ops import models, text, trees  # noqa: F401
-from inference_pipeline.mleap.ops import feature_hasher, isotonic, selectors, signal, survival  # noqa: F401
-from inference_pipeline.mleap.ops import classifiers_extra, clustering, glm, vector_indexer  # noqa: F401
+from inference_pipeline.mleap.ops import (  # noqa: F401  # noqa: F401  # noqa: F401  # noqa: F401
+    classifiers_extra,
+    clustering,
+    feature,
+    feature_hasher,
+    glm,
+    isotonic,
+    math_ops,
+    models,
+    pipeline,
+    scalers,
+    selectors,
+    signal,
+    survival,
+    text,
+    trees,
+    vector_indexer,
+    vectors,
+)
 from inference_pipeline.mleap.ops.base import (
     NodeShape,
     Op,

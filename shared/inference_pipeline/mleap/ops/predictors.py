@@ -2,9 +2,10 @@
 
 Features are a rows x features float64 array or a frame ``Vector`` (dense or CSR); linear models
 multiply CSR rows without densifying (hashed text features can be 2^18 wide) and trees densify only
-the columns up to the highest feature they split on. Each model returns every output Spark can produce, keyed by MLeap port name: ``prediction``
-(float64 per row), and for classifiers ``raw_prediction`` and ``probability`` (rows x classes).
-The op layer keeps only the ports the node's shape asks for.
+the columns up to the highest feature they split on. Each model returns every output Spark can
+produce, keyed by MLeap port name: ``prediction`` (float64 per row), and for classifiers
+``raw_prediction`` and ``probability`` (rows x classes). The op layer keeps only the ports the
+node's shape asks for.
 """
 
 from __future__ import annotations

@@ -39,10 +39,10 @@ class StandardScaler(SingleColumnOp):
 class MinMaxScaler(SingleColumnOp):
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
-        self.min = get_array(attributes, "min")
-        self.max = get_array(attributes, "max")
-        if self.min is None or self.max is None:
+        low, high = get_array(attributes, "min"), get_array(attributes, "max")
+        if low is None or high is None:
             raise ValueError("min_max_scaler needs min and max")
+        self.min, self.max = low, high
         self.low = get_float(attributes, "minValue", 0.0)
         self.high = get_float(attributes, "maxValue", 1.0)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,8 @@ def _require_text(value: object, what: str) -> str:
     return value
 
 
-def _require_tokens(value: object, what: str) -> Sequence:
-    if value is None or isinstance(value, (str, bytes)):
+def _require_tokens(value: object, what: str) -> Sequence[Any]:
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ValueError(f"{what} input must be a list, got {'null' if value is None else type(value).__name__}")
     return value
 
@@ -149,7 +150,7 @@ def term_hashes(terms: Sequence[object], version: int, base: str | None = None) 
         items = [terms[i] for i in idx]
         if kind == "str":
             uniq = list(dict.fromkeys(items))
-            codes = dict(zip(uniq, hash_bytes([u.encode("utf-8") for u in uniq], version=version).tolist()))
+            codes = dict(zip(uniq, hash_bytes([str(u).encode("utf-8") for u in uniq], version=version).tolist()))
             out[idx] = [codes[u] for u in items]
         elif kind == "null":
             out[idx] = SPARK_SEED

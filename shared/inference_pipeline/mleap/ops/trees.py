@@ -17,7 +17,7 @@ import numpy as np
 
 from inference_pipeline.mleap.attributes import get_int, get_list, get_str
 from inference_pipeline.mleap.ops.base import OpContext, register_op
-from inference_pipeline.mleap.ops.models import ClassifierOp, PredictorOp, PredictorModel, optional_thresholds
+from inference_pipeline.mleap.ops.models import ClassifierOp, PredictorModel, PredictorOp, optional_thresholds
 from inference_pipeline.mleap.ops.predictors import GBTClassification, TreeClassification, TreeRegression
 from inference_pipeline.mleap.ops.tree_arrays import CompiledForest, Tree, compile_forest, parse_tree_json
 

@@ -26,7 +26,7 @@ class Normalizer(SingleColumnOp):
         indptr, indices, data = vector.csr()
         rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
         if np.isinf(self.p):
-            norms = np.zeros(len(indptr) - 1)
+            norms: np.ndarray = np.zeros(len(indptr) - 1)
             np.maximum.at(norms, rows, np.abs(data))
         else:
             norms = np.bincount(rows, np.abs(data) ** self.p, minlength=len(indptr) - 1) ** (1.0 / self.p)
