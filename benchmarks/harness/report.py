@@ -48,7 +48,7 @@ def server_rows(results: dict[str, Any]) -> list[str]:
     for record in results["servers"]:
         if "cells" not in record:
             lines.append(f"| {record['scenario']} | {record.get('name', '?')} | — | — | — | **failed**: "
-                         f"{record.get('error', '')[:200].replace('|', '/')} |")
+                         f"{' '.join(record.get('error', '').split())[:200].replace('|', '/')} |")
             continue
         image = f"{record['image_mib']:,.0f} MiB" if record.get("image_mib") else "—"
         idle = record["cells"][0]["rss_idle_mib"]
