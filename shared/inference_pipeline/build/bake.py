@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -94,9 +94,25 @@ def build_command(target: BakeTarget, built: dict[str, BakeTarget], *, network: 
     return [*cmd, target.context]
 
 
+def _pinned(dep: BakeTarget) -> BakeTarget:
+    """``dep`` with a first tag unique to the image just built.
+
+    buildx resolves a ``docker-image://<tag>`` build context from its own cache by name, so a
+    rebuilt base under the same tag was silently replaced by the previous one (images then
+    "built" in a second on the old base). A tag derived from the image id cannot be stale.
+    """
+    image_id = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", dep.tags[0]],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    repository = dep.tags[0].rsplit(":", 1)[0]
+    unique = f"{repository}:build-{image_id.removeprefix('sha256:')[:16]}"
+    subprocess.run(["docker", "tag", dep.tags[0], unique], capture_output=True, check=True)
+    return replace(dep, tags=[unique, *dep.tags])
+
+
 def _run_build(target: BakeTarget, built: dict[str, BakeTarget], *, cwd: Path | None, env: dict[str, str] | None,
                network: str, quiet: bool) -> float:
     started = time.monotonic()
+    built = {**built, **{name: _pinned(built[name]) for name in target.depends_on}}
     proc = subprocess.run(build_command(target, built, network=network), cwd=cwd,
                           env={**os.environ, **(env or {})}, check=False,
                           capture_output=quiet, text=True)
