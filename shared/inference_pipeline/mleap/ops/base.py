@@ -53,6 +53,13 @@ class NodeShape:
     def input(self, port: str) -> str | None:
         return dict(self.inputs).get(port)
 
+    def require_input(self, port: str) -> str:
+        """The column of input ``port``; ValueError (a bad bundle) when node.json lacks it."""
+        column = self.input(port)
+        if column is None:
+            raise ValueError(f"node.json has no {port!r} input port")
+        return column
+
     def output(self, port: str) -> str | None:
         return dict(self.outputs).get(port)
 

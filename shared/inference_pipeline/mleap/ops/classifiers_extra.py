@@ -158,10 +158,7 @@ class OneVsRestOp(Op):
 
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
-        features = shape.input("features")
-        if features is None:
-            raise ValueError("node.json has no 'features' input port")
-        self.features = features
+        self.features = shape.require_input("features")
         self.outputs = [(port, column) for port, column in shape.outputs]
         unknown = [port for port, _ in self.outputs if port not in self.output_ports]
         if unknown or not self.outputs:

@@ -91,10 +91,7 @@ class _ClusterOp(Op):
 
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
-        features = shape.input("features")
-        if features is None:
-            raise ValueError("node.json has no 'features' input port")
-        self.features = features
+        self.features = shape.require_input("features")
         self.outputs = list(shape.outputs)
         unknown = [port for port, _ in self.outputs if port not in self.output_ports]
         if unknown or not self.outputs:

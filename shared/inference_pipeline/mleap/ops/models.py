@@ -46,10 +46,7 @@ class PredictorOp(Op):
 
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
-        features = shape.input("features")
-        if features is None:
-            raise ValueError("node.json has no 'features' input port")
-        self.features = features
+        self.features = shape.require_input("features")
         self.outputs: list[tuple[str, str]] = []
         for port, column in shape.outputs:
             key = _PORT_ALIASES.get(port, port)
