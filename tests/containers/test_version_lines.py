@@ -5,7 +5,6 @@ the one-line refusal naming the line that loads a model. The full suites run on 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -15,7 +14,7 @@ import requests
 import yaml
 
 from inference_pipeline.catalogue import IMAGES, ImageEntry, VersionLine
-from tests.support.docker import IMAGE_PREFIX, IMAGE_TAG, docker_ready, run_container
+from tests.support.docker import IMAGE_PREFIX, IMAGE_TAG, require_ref, run_container
 
 pytestmark = pytest.mark.docker
 ROW = "0.5,1.5,-0.25,2.0,0.75"
@@ -61,19 +60,6 @@ def line_ref(entry: ImageEntry, line: VersionLine) -> str:
 
 
 LINES = [(entry, line) for entry in IMAGES for line in entry.version_lines]
-
-
-def require_ref(ref: str) -> str:
-    problem = None
-    if not docker_ready():
-        problem = "no Docker engine (run scripts/install-docker.sh)"
-    elif subprocess.run(["docker", "image", "inspect", ref], capture_output=True, check=False).returncode != 0:
-        problem = f"image {ref} is not built (run scripts/build-images.sh)"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"{problem}: container tests must run in CI")
-        pytest.skip(problem)
-    return ref
 
 
 def make_model(ref: str, image: str, out: Path) -> Path:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -83,3 +85,17 @@ def specs() -> dict[str, RuntimeSpec]:
         RuntimeSpec("postprocessing", _postprocessing, "text/csv", b"1", 1,
                     env={"POSTPROCESSOR": "label", "POSTPROCESSING_LABELS": "a,b"}, json_in=True),
     )}
+
+
+@contextmanager
+def started_lazily(start: Callable[[str], AbstractContextManager[Any]]) -> Iterator[Callable[[str], Any]]:
+    """``get(name)``: the server for ``name``, started by ``start`` on first use and kept until
+    the block ends (one per runtime for a whole test module), then stopped in reverse order."""
+    running: dict[str, Any] = {}
+    with ExitStack() as stack:
+        def get(name: str) -> Any:
+            if name not in running:
+                running[name] = stack.enter_context(start(name))
+            return running[name]
+
+        yield get

@@ -8,7 +8,7 @@ import pytest
 from tests.reliability.cases import cases
 from tests.reliability.checks import check_response
 from tests.reliability.rawhttp import request_bytes, send
-from tests.reliability.runtimes import specs
+from tests.reliability.runtimes import specs, started_lazily
 from tests.support.docker import require_image, run_container
 
 pytestmark = pytest.mark.docker
@@ -19,23 +19,15 @@ PLAIN_ERRORS = {"sparkml"}
 
 @pytest.fixture(scope="module")
 def containers(tmp_path_factory):
-    running: dict = {}
-    stack = []
     root = tmp_path_factory.mktemp("reliability-images")
 
-    def get(name: str):
-        if name not in running:
-            spec = SPECS[name]
-            image = require_image(name)
-            model = spec.build(root / name / "model")
-            context = run_container(image, model, env=spec.env, timeout=120)
-            running[name] = context.__enter__()
-            stack.append(context)
-        return running[name]
+    def start(name: str):
+        spec = SPECS[name]
+        image = require_image(name)
+        return run_container(image, spec.build(root / name / "model"), env=spec.env, timeout=120)
 
-    yield get
-    for context in reversed(stack):
-        context.__exit__(None, None, None)
+    with started_lazily(start) as get:
+        yield get
 
 
 @pytest.mark.parametrize("image", list(SPECS))

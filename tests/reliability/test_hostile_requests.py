@@ -12,7 +12,7 @@ import pytest
 from tests.reliability.cases import cases
 from tests.reliability.checks import check_response
 from tests.reliability.rawhttp import request_bytes, send
-from tests.reliability.runtimes import specs
+from tests.reliability.runtimes import specs, started_lazily
 from tests.support.server import serve
 
 SPECS = specs()
@@ -32,25 +32,16 @@ def _table() -> list:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """Started lazily, one per runtime, kept for the module."""
-    running: dict = {}
-    stack = []
     root = tmp_path_factory.mktemp("reliability")
 
-    def get(name: str):
-        if name not in running:
-            spec = SPECS[name]
-            model = spec.build(root / name / "model")
-            context = serve(name, model, env=spec.env, tmp_path=root / name)
-            running[name] = context.__enter__()
-            stack.append(context)
-        return running[name]
+    def start(name: str):
+        spec = SPECS[name]
+        return serve(name, spec.build(root / name / "model"), env=spec.env, tmp_path=root / name)
 
-    yield get
-    for context in reversed(stack):
-        context.__exit__(None, None, None)
+    with started_lazily(start) as get:
+        yield get
 
 
-@pytest.mark.parametrize("runtime, case", _table())
 def test_hostile_request(servers, runtime, case):
     server = servers(runtime)
     response = send(server.url, case.raw, half_close=case.half_close)

@@ -31,7 +31,11 @@ def docker_ready() -> bool:
 
 def require_image(name: str) -> str:
     """The image ref, or skip locally / fail in CI (Docker tests must run in CI)."""
-    ref = image_ref(name)
+    return require_ref(image_ref(name))
+
+
+def require_ref(ref: str) -> str:
+    """``ref`` when Docker runs and the image is built; else skip locally / fail in CI."""
     problem = None
     if not docker_ready():
         problem = "no Docker engine (run scripts/install-docker.sh)"
