@@ -43,13 +43,7 @@ from inference_pipeline.mleap.ops.models import (
     optional_thresholds,
     required_array,
 )
-from inference_pipeline.mleap.ops.predictors import Features, Outputs, dense, matmul
-
-
-def _check_width(x: Features, expected: int, what: str) -> None:
-    width = x.size if isinstance(x, Vector) else x.shape[1]
-    if width != expected:
-        raise ValueError(f"{what} expects feature vectors of size {expected}, got {width}")
+from inference_pipeline.mleap.ops.predictors import Features, Outputs, check_width, dense, matmul
 
 
 @dataclass(frozen=True)
@@ -61,7 +55,7 @@ class LinearSVC:
     threshold: float = 0.0
 
     def outputs(self, x: Features) -> Outputs:
-        _check_width(x, self.coefficients.size, "linear_svc")
+        check_width(x, self.coefficients.size, "linear_svc")
         margin = matmul(x, self.coefficients) + self.intercept
         return {"raw_prediction": np.column_stack([-margin, margin]),
                 "prediction": (margin > self.threshold).astype(np.float64)}
@@ -98,7 +92,7 @@ class MultilayerPerceptron:
         return cls(tuple(int(n) for n in layers), tuple(matrices), tuple(biases), thresholds)
 
     def outputs(self, x: Features) -> Outputs:
-        _check_width(x, self.layers[0], "multi_layer_perceptron_classifier")
+        check_width(x, self.layers[0], "multi_layer_perceptron_classifier")
         activation = dense(x)
         last = len(self.matrices) - 1
         for i, (matrix, bias) in enumerate(zip(self.matrices, self.biases)):

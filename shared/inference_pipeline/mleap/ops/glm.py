@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 
 from inference_pipeline.mleap.attributes import get_float, get_str
-from inference_pipeline.mleap.frame import LeapFrame, Scalar, Vector
-from inference_pipeline.mleap.ops.base import OpContext, OpError, register_op
+from inference_pipeline.mleap.ops.base import OpContext, register_op
 from inference_pipeline.mleap.ops.models import PredictorModel, PredictorOp, required_array
-from inference_pipeline.mleap.ops.predictors import Features, Outputs, matmul
+from inference_pipeline.mleap.ops.predictors import Features, Outputs, check_width, matmul
 
 EPSILON = 1e-16  # Spark's GeneralizedLinearRegression.epsilon (the fitted-value floor)
 _DOUBLE_MAX = np.finfo(np.float64).max
@@ -80,10 +79,7 @@ class GeneralizedLinearModel:
     link: str
 
     def outputs(self, x: Features) -> Outputs:
-        width = x.size if isinstance(x, Vector) else x.shape[1]
-        if width != self.coefficients.size:
-            raise ValueError(f"generalized_linear_regression expects feature vectors of size "
-                             f"{self.coefficients.size}, got {width}")
+        check_width(x, self.coefficients.size, "generalized_linear_regression")
         eta = matmul(x, self.coefficients) + self.intercept
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             mu = PROJECT[self.family](UNLINK[self.link](eta))
@@ -93,6 +89,7 @@ class GeneralizedLinearModel:
 @register_op("generalized_linear_regression")
 class GeneralizedLinearRegressionOp(PredictorOp):
     output_ports = ("prediction", "link_prediction")
+    scalar_ports = frozenset(output_ports)
 
     def build(self, attributes: dict[str, Any], context: OpContext) -> PredictorModel:
         family = get_str(attributes, "family")
@@ -104,12 +101,3 @@ class GeneralizedLinearRegressionOp(PredictorOp):
         return GeneralizedLinearModel(required_array(attributes, "coefficients"),
                                       get_float(attributes, "intercept"), family, link)
 
-    def transform(self, frame: LeapFrame) -> LeapFrame:
-        features = frame.vector(self.features, self.label)
-        try:
-            results = self.model.outputs(features)
-        except ValueError as exc:
-            raise OpError(f"{self.label}: {exc}") from None
-        for key, column in self.outputs:
-            frame.with_column(column, Scalar(results[key], "double"))
-        return frame

@@ -43,6 +43,8 @@ class PredictorOp(Op):
     """Reads ``features``, runs ``self.model`` and writes the ports the node declares."""
 
     output_ports: tuple[str, ...] = ("prediction",)
+    #: Ports written as one double per row; the others (raw_prediction, probability) are vectors.
+    scalar_ports: frozenset[str] = frozenset({"prediction"})
 
     def __init__(self, name: str, attributes: dict[str, Any], shape: NodeShape, context: OpContext) -> None:
         super().__init__(name, attributes, shape, context)
@@ -70,7 +72,7 @@ class PredictorOp(Op):
             raise OpError(f"{self.label}: {exc}") from None
         for key, column in self.outputs:
             value = results[key]
-            frame.with_column(column, Scalar(value, "double") if key == "prediction" else Vector.from_dense(value))
+            frame.with_column(column, Scalar(value, "double") if key in self.scalar_ports else Vector.from_dense(value))
         return frame
 
 

@@ -33,7 +33,7 @@ def _width(x: Features) -> int:
     return x.size if isinstance(x, Vector) else x.shape[1]
 
 
-def _check_width(x: Features, expected: int, what: str) -> None:
+def check_width(x: Features, expected: int, what: str) -> None:
     if _width(x) != expected:
         raise ValueError(f"{what} expects feature vectors of size {expected}, got {_width(x)}")
 
@@ -78,7 +78,7 @@ class LinearRegression:
     intercept: float
 
     def outputs(self, x: Features) -> Outputs:
-        _check_width(x, self.coefficients.size, "linear_regression")
+        check_width(x, self.coefficients.size, "linear_regression")
         return {"prediction": matmul(x, self.coefficients) + self.intercept}
 
 
@@ -91,7 +91,7 @@ class BinaryLogisticRegression:
     threshold: float = 0.5
 
     def outputs(self, x: Features) -> Outputs:
-        _check_width(x, self.coefficients.size, "logistic_regression")
+        check_width(x, self.coefficients.size, "logistic_regression")
         raw, prob = binary_margin_outputs(matmul(x, self.coefficients) + self.intercept)
         return {"raw_prediction": raw, "probability": prob, "prediction": (prob[:, 1] > self.threshold).astype(np.float64)}
 
@@ -105,7 +105,7 @@ class MultinomialLogisticRegression:
     thresholds: Sequence[float] | None = None
 
     def outputs(self, x: Features) -> Outputs:
-        _check_width(x, self.coefficient_matrix.shape[1], "logistic_regression")
+        check_width(x, self.coefficient_matrix.shape[1], "logistic_regression")
         raw = matmul(x, self.coefficient_matrix.T) + self.intercepts
         prob = softmax_rows(raw)
         return {"raw_prediction": raw, "probability": prob, "prediction": probability_to_prediction(prob, self.thresholds)}
@@ -148,7 +148,7 @@ class NaiveBayes:
         return self.pi - (sq + log_var) / 2.0
 
     def outputs(self, x: Features) -> Outputs:
-        _check_width(x, self.theta.shape[1], "naive_bayes")
+        check_width(x, self.theta.shape[1], "naive_bayes")
         raw = self._raw(x)
         prob = normalize_rows(np.exp(raw - raw.max(axis=1, keepdims=True)))
         # Spark: raw argmax without thresholds, else argmax of probability / thresholds.
