@@ -1,4 +1,4 @@
-"""The AWS-style featurizer script served by the real gunicorn process over HTTP."""
+"""The AWS-style featurizer script served by the real serve process (granian) over HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The XGBoost runtime behind the real ``serve`` process (gunicorn), over HTTP."""
+"""The XGBoost runtime behind the real ``serve`` process (granian), over HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Start the real ``serve`` entrypoint (gunicorn) as a subprocess on 127.0.0.1."""
+"""Start the real ``serve`` entrypoint (granian) as a subprocess on 127.0.0.1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Runs the serving app: model containers under granian, the front door under gunicorn.
+"""Runs the serving app under granian (the front door uses granian too: pipeline/frontdoor_server).
 
 Model containers use granian (a Rust HTTP/1.1 server with a WSGI interface): it parses
 request heads and bodies off the GIL, so slow or stalled clients cost no Python thread, and
@@ -34,29 +34,6 @@ log = logging.getLogger(__name__)
 
 #: ``module:Class`` of the runtime the worker processes build (set by ``serve_runtime``).
 RUNTIME_ENV = "INFERENCE_PIPELINE_SERVE_RUNTIME"
-
-
-class WSGIServer:
-    """Programmatic gunicorn (the front door's server): ``app_factory`` runs in each worker."""
-
-    def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
-        from gunicorn.app.base import BaseApplication
-
-        factory = app_factory
-
-        class _App(BaseApplication):  # type: ignore[misc]
-            def load_config(self) -> None:
-                for key, value in options.items():
-                    if value is not None:
-                        self.cfg.set(key, value)
-
-            def load(self) -> Any:
-                return factory()
-
-        self._app = _App()
-
-    def run(self) -> None:
-        self._app.run()
 
 
 def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
