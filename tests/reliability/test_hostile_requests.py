@@ -42,6 +42,7 @@ def servers(tmp_path_factory):
         yield get
 
 
+@pytest.mark.parametrize("runtime, case", _table())
 def test_hostile_request(servers, runtime, case):
     server = servers(runtime)
     response = send(server.url, case.raw, half_close=case.half_close)
