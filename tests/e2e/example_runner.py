@@ -14,12 +14,33 @@ from tests.support.net import free_port
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run_example(name: str, tmp_path: Path, *args: str, timeout: int = 900,
-                port: int | None = None) -> tuple[dict, str]:
+def copy_example(name: str, tmp_path: Path) -> Path:
+    """A scratch copy of examples/<name> (without its work/), once per tmp_path."""
     root = tmp_path / "examples"
     if not (root / name).is_dir():
         shutil.copytree(EXAMPLES / name, root / name, ignore=shutil.ignore_patterns("work"))
         shutil.copy(EXAMPLES / "example_support.py", root / "example_support.py")
+    return root / name
+
+
+def train_car_example(tmp_path: Path, timeout: int = 600) -> Path:
+    """The car example's artifacts trained into a scratch copy's work/ (as run.py's prepare step);
+    returns the copy, whose pipeline.yaml then points at them."""
+    example = copy_example("sparkml-xgboost-car-evaluation", tmp_path)
+    work = example / "work"
+    data = work / "car.data"
+    work.mkdir(exist_ok=True)
+    for script, args in (("generate_data.py", ["--out", str(data)]),
+                         ("train.py", ["--data", str(data), "--work", str(work)])):
+        result = subprocess.run([sys.executable, str(example / script), *args], capture_output=True, text=True,
+                                timeout=timeout)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return example
+
+
+def run_example(name: str, tmp_path: Path, *args: str, timeout: int = 900,
+                port: int | None = None) -> tuple[dict, str]:
+    root = copy_example(name, tmp_path).parent
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # the simulator's state stays in the test
     result = subprocess.run([sys.executable, str(root / name / "run.py"), "--port", str(port or free_port()), *args],
                             capture_output=True, text=True, timeout=timeout, env=env)

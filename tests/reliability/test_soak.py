@@ -3,8 +3,8 @@ measured peak for RELIABILITY_SOAK_SECONDS (default 30; 600 on demand) with boun
 clients to 127.0.0.1. Zero errors; p50/p99 and each container's RSS at start and end for the report.
 
 Processes rather than docker compose: the simulator starts them in ~6 s, and the serving code
-under test is the same. The trained artifacts come from ``examples/sparkml-xgboost-car-evaluation/run.py``
-(work/); without them the test skips and says so (training needs Spark and a minute).
+under test is the same. The artifacts are trained here, into a scratch copy of the example (Spark, about a minute), so the
+soak runs on a clean clone exactly as in CI.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import pytest
 
 from inference_pipeline.pipeline.local import LocalPipeline
 from inference_pipeline.spec.model import load_spec
+from tests.e2e.example_runner import train_car_example
 from tests.reliability.load import percentile, run_traffic
 from tests.reliability.results import record
 from tests.support.net import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sparkml-xgboost-car-evaluation"
 PAYLOAD = b"low,low,5more,more,big,high"  # the notebook's row: vgood
 LABELS = {b"unacc", b"acc", b"good", b"vgood"}
 CLIENTS = 4
@@ -53,11 +53,9 @@ def _tree_rss_mb(pid: int) -> float:
 
 
 def test_car_pipeline_soak_at_80_percent_of_peak(tmp_path):
-    artifacts = [EXAMPLE / "work" / name / "model.tar.gz" for name in ("features", "xgboost", "postprocess")]
-    if not all(path.is_file() for path in artifacts):
-        pytest.skip(f"train the example first: python {EXAMPLE / 'run.py'} --no-docker")
+    example = train_car_example(tmp_path)
     seconds = float(os.environ.get("RELIABILITY_SOAK_SECONDS", "30"))
-    pipeline = LocalPipeline(load_spec(EXAMPLE / "pipeline.yaml"), state_dir=tmp_path / "state", port=free_port(),
+    pipeline = LocalPipeline(load_spec(example / "pipeline.yaml"), state_dir=tmp_path / "state", port=free_port(),
                              docker=False)
     state = pipeline.up(timeout=180)
     url = f"{state.url}/invocations"
