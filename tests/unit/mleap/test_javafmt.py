@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference_pipeline.mleap.javafmt import java_double_str, java_doubles
+from inference_pipeline.mleap.javafmt import java_double_array, java_double_str, java_doubles
 
 JAVA_PROGRAM = """
 import java.io.*;
@@ -69,6 +69,7 @@ def test_matches_the_jvm(tmp_path):
     ])
     version, expected = _jvm_strings(values, tmp_path)
     got = [java_double_str(v) for v in values]
+    assert java_double_array(values).tolist() == got  # the vectorised formatter, on the same doubles
     if version < 19:
         # JDK 8-18 print more digits than needed for some |x| >= 1e16; everything below agrees.
         keep = np.abs(values) < 1e16
