@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sys
+import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,12 @@ from inference_pipeline.pipeline.frontdoor import (
     VariantPool,
     endpoint_config,
     request_limits,
+    validation_error,
 )
 from inference_pipeline.pipeline.frontdoor_app import create_frontdoor_app
+from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, RSGIBridge
+from inference_pipeline.serving.server import http_options
+from inference_pipeline.serving.settings import load_settings
 
 
 def parse_hops(values: list[str]) -> list[Hop]:
@@ -72,6 +77,9 @@ def build_endpoint(config: dict[str, Any], max_hop_bytes: int | None = MAX_HOP_B
 
 #: The endpoint config handed to granian's worker process (JSON), set by ``main``.
 CONFIG_ENV = "INFERENCE_PIPELINE_FRONTDOOR_CONFIG"
+#: ``--threads``, for the worker's request threads.
+THREADS_ENV = "INFERENCE_PIPELINE_FRONTDOOR_THREADS"
+READ_TIMEOUT_ENV = "INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS"
 
 
 def build_worker_app() -> Any:
@@ -84,7 +92,23 @@ def build_worker_app() -> Any:
     frontdoor_log.propagate = False
     max_request, max_hop = request_limits(os.environ.get(MAX_REQUEST_MB_ENV))
     endpoint, capture = build_endpoint(json.loads(os.environ[CONFIG_ENV]), max_hop)
-    return create_frontdoor_app(endpoint, capture, max_request)
+    app = create_frontdoor_app(endpoint, capture, max_request)
+    return RSGIBridge(app, BodyPolicy(max_bytes=max_request, timeout_s=read_timeout_s()),
+                      int(os.environ.get(THREADS_ENV, "8")), on_body_error=refuse_body)
+
+
+def read_timeout_s() -> float:
+    """INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, the containers' setting (10 s unless set)."""
+    return load_settings({name: value for name, value in os.environ.items() if name == READ_TIMEOUT_ENV}
+                         ).read_timeout_s
+
+
+def refuse_body(error: RequestBodyError, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """InvokeEndpoint's 400 for a body cut short, malformed or late (the front door reads no further)."""
+    request_id = environ.get("HTTP_X_AMZN_SAGEMAKER_INFERENCE_ID") or uuid.uuid4().hex
+    body = json.dumps(validation_error(str(error)).payload).encode()
+    return 400, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ValidationError"),
+                 ("X-Request-Id", request_id), ("Content-Length", str(len(body)))], body
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,19 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, TypeError, ValueError) as exc:
         parser.error(f"invalid endpoint config: {exc!r}")
     os.environ[CONFIG_ENV] = json.dumps(config)
-    from granian.constants import HTTPModes, Interfaces
-    from granian.http import HTTP1Settings
-    from granian.log import LogLevels
     from granian.server import Server
 
-    # granian, as the model containers: request heads parsed in Rust off the GIL, and each answer
-    # leaves in one write (fewer wake-ups of the caller than gunicorn's head-then-body writes).
+    # granian, as the model containers and with their options (serving.server.http_options):
+    # request heads parsed in Rust, bodies awaited on the event loop, both bounded by
+    # INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, so stalled clients hold no thread.
     # One worker: the traces kept for /traces live in that process. It binds with SO_REUSEADDR,
     # so the simulator can hold the port (ports.PortBook) until this process listens.
-    Server(f"{__name__}:build_worker_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
-           workers=1, blocking_threads=args.threads, http=HTTPModes.http1, websockets=False,
-           http1_settings=HTTP1Settings(keep_alive=True), backlog=1024, log_access=False,
-           log_level=LogLevels.warning, factory=True, workers_kill_timeout=10).serve()
+    os.environ[THREADS_ENV] = str(args.threads)
+    Server(f"{__name__}:build_worker_app", **http_options(host=args.host, port=args.port,
+                                                         read_timeout_s=read_timeout_s(), backlog=1024,
+                                                         kill_timeout=10)).serve()
     return 0
 
 

@@ -9,7 +9,6 @@ routes are dispatched by hand (PEP 3333, nothing more).
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import logging
 import time
@@ -27,6 +26,7 @@ from inference_pipeline.serving.errors import (
 from inference_pipeline.serving.logs import log_request
 from inference_pipeline.serving.media import JSON, JSONLINES, MediaType, parse_accept
 from inference_pipeline.serving.model_state import BatchingOptions, LoadState, ModelHolder
+from inference_pipeline.serving.rsgi import RequestBodyError
 from inference_pipeline.serving.runtime import InferenceRequest, InferenceResponse, Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
@@ -52,15 +52,10 @@ class BodyReadError(BadRequest):
     """The request body ended early or its chunked framing is broken (RFC 9112 §6.3, §7.1)."""
 
 
-# The server blocks a request thread in wsgi.input.read() for as long as a client stalls
-# mid-body; reading on these threads bounds that wait, so a stalled client costs one reader
-# thread (until it goes away) and its request a 400, never the request threads /ping needs.
-_BODY_READERS = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="body-reader")
-
-
-def read_body(environ: Environ, limit: int, timeout: float) -> bytes:
-    """The whole request body, at most ``limit`` bytes (413 above it, 400 when it is cut short
-    or does not arrive within ``timeout`` seconds)."""
+def read_body(environ: Environ, limit: int) -> bytes:
+    """The whole request body, at most ``limit`` bytes (413 above it, 400 when it is cut short,
+    malformed or late). Under granian the RSGI bridge (serving.rsgi) has read it already, within
+    INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS: a request thread never waits on a client."""
     raw_length = environ.get("CONTENT_LENGTH") or ""
     declared: int | None = None
     if raw_length:
@@ -70,32 +65,18 @@ def read_body(environ: Environ, limit: int, timeout: float) -> bytes:
         if declared > limit:
             raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit} bytes "
                                   "(SAGEMAKER_MAX_PAYLOAD_IN_MB)")
-    stream = environ["wsgi.input"]
-    size = declared if declared is not None else limit + 1
     try:
-        body: bytes = _BODY_READERS.submit(stream.read, size).result(timeout)
-    except concurrent.futures.TimeoutError:
-        raise BodyReadError(f"the client sent no complete body within {timeout:g} s "
-                            "(INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS)") from None
-    except Exception as exc:  # the server's parser: bad chunk size, missing terminator
-        raise BodyReadError(f"the request body could not be read: {_describe(exc)}") from None
-    if not body and declared is None and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        raise BodyReadError("the chunked request body is empty or its chunk framing is malformed "
-                            "(RFC 9112 §7.1)")
+        body: bytes = environ["wsgi.input"].read(declared if declared is not None else limit + 1)
+    except RequestBodyError as exc:
+        raise BodyReadError(str(exc)) from None
+    except OSError as exc:  # another WSGI server's input: the client went away mid-body
+        raise BodyReadError(f"the request body could not be read: {type(exc).__name__}: {exc}") from None
     if declared is not None and len(body) < declared:
         raise BodyReadError(f"the request body ended after {len(body)} of the {declared} bytes "
                             "its Content-Length announced")
     if len(body) > limit:
         raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB)")
     return body
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc).strip()
-    name = type(exc).__name__
-    if "timed out" in text or name in ("timeout", "TimeoutError"):
-        return "the client stopped sending before the body was complete (read timed out)"
-    return f"{name}: {text}" if text else name
 
 
 def request_headers(environ: Environ) -> dict[str, str]:
@@ -197,7 +178,7 @@ class ServingApp:
         try:
             if self.holder.state is not LoadState.READY:
                 raise ModelNotReady(self.holder.reason)
-            body = read_body(environ, self.max_payload_bytes, self.settings.read_timeout_s)
+            body = read_body(environ, self.max_payload_bytes)
             bytes_in = len(body)
             runtime = self.runtime
             content_type, accept = runtime.negotiate(MediaType.parse(raw_type) if raw_type else None,

@@ -1,9 +1,11 @@
 """Runs the serving app under granian (the front door uses granian too: pipeline/frontdoor_server).
 
-Model containers use granian (a Rust HTTP/1.1 server with a WSGI interface): it parses
-request heads and bodies off the GIL, so slow or stalled clients cost no Python thread, and
-malformed framing never reaches the app as a 500. benchmarks/results/server-choice.md has
-the measurements against gunicorn (gthread and sync workers) that made the choice.
+Model containers use granian (a Rust HTTP/1.1 server), through its RSGI interface and
+serving.rsgi's bridge to the WSGI app: heads are parsed in Rust and bodies awaited on the
+event loop, each within INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, so slow or stalled clients cost
+no Python thread, and malformed or incomplete framing is a 400, never a 500 or a 200.
+benchmarks/results/server-choice.md has the measurements against gunicorn (gthread and sync
+workers) that made the choice.
 
 Every worker process builds its own runtime and loads its model *before* it serves its first
 request, so a replacement worker (after a crash or kill -9) never answers 503 while the
@@ -27,6 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from inference_pipeline.serving.rsgi import BodyPolicy, RSGIBridge
 from inference_pipeline.serving.runtime import Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
@@ -36,34 +39,50 @@ log = logging.getLogger(__name__)
 RUNTIME_ENV = "INFERENCE_PIPELINE_SERVE_RUNTIME"
 
 
-def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
-    """granian settings of a model container, from SageMaker's environment variables."""
+def http_options(*, host: str, port: int, read_timeout_s: float, workers: int = 1, backlog: int = 2048,
+                 kill_timeout: int = 25) -> dict[str, Any]:
+    """granian settings every server of the toolkit shares (model containers and the front door):
+    RSGI with serving.rsgi's bridge around the WSGI app, so a request head must arrive within
+    ``read_timeout_s`` (granian's header read timeout) and its body within the same time again
+    (the bridge's deadline), and neither wait holds a thread."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
+    from granian.log import LogLevels
 
     return {
-        "address": settings.host,
-        "port": settings.port,
-        "interface": Interfaces.WSGI,
-        "workers": settings.workers,
-        "blocking_threads": settings.threads,
+        "address": host,
+        "port": port,
+        "interface": Interfaces.RSGI,
+        "workers": workers,
+        # The event loop's thread: RSGI allows one. The app's threads are the bridge's pool.
+        "blocking_threads": 1,
         "http": HTTPModes.http1,
         "websockets": False,
-        "http1_settings": HTTP1Settings(header_read_timeout=settings.header_timeout_ms, keep_alive=True),
-        "backlog": 2048,
+        "http1_settings": HTTP1Settings(header_read_timeout=int(read_timeout_s * 1000), keep_alive=True),
+        "backlog": backlog,
         "log_access": False,
-        "log_level": "warning",
-        "respawn_failed_workers": True,
-        "respawn_interval": 0.1,
+        "log_level": LogLevels.warning,
         # A worker's shutdown waits for its blocking threads to go idle-expired: with granian's
-        # default (30 s) every SIGTERM ended in workers_kill_timeout's SIGKILL (docker stop 26.8 s).
-        # With 5 s (granian's minimum) a stop 5 s after the last request takes ~1 s; a stop right
-        # after a request still waits for workers_kill_timeout (measured, granian 2.8.9).
+        # default (30 s) every SIGTERM ended in workers_kill_timeout's SIGKILL (granian 2.8.9, WSGI).
         "blocking_threads_idle_timeout": 5,
         # SageMaker sends SIGKILL 30 s after SIGTERM: finish in-flight requests before that.
-        "workers_kill_timeout": 25,
+        "workers_kill_timeout": kill_timeout,
         "factory": True,
     }
+
+
+def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
+    """granian settings of a model container, from SageMaker's environment variables."""
+    return {
+        **http_options(host=settings.host, port=settings.port, read_timeout_s=settings.read_timeout_s,
+                       workers=settings.workers),
+        "respawn_failed_workers": True,
+        "respawn_interval": 0.1,
+    }
+
+
+def body_policy(settings: ServingSettings) -> BodyPolicy:
+    return BodyPolicy(max_bytes=settings.max_payload_bytes, timeout_s=settings.read_timeout_s)
 
 
 def build_worker_app() -> Any:
@@ -82,7 +101,7 @@ def build_worker_app() -> Any:
     # on the import lock until the factory returned.
     app = create_app(runtime, settings, start_loading=False)
     app.holder.load()
-    return app
+    return RSGIBridge(app, body_policy(settings), settings.threads)
 
 
 def preload_modules(names: tuple[str, ...]) -> None:
