@@ -28,6 +28,7 @@ from inference_pipeline.mleap.jvm_rules import (
     JSON_SUPPORT,
     MLEAP_JVM_VERSION,
     NODE_SERIALIZER,
+    OWN_OPS,
     REGISTRY_SOURCE,
     RULES,
     SPRAY_JSON,
@@ -40,6 +41,7 @@ from inference_pipeline.mleap.jvm_rules import (
     OpRule,
     Ports,
     ValueType,
+    not_jvm_loadable_message,
 )
 
 _SCALAR_KEYS = ("boolean", "int", "long", "float", "double", "string", "byte_string", "tensor", "basic_type",
@@ -376,6 +378,8 @@ class _Walk:
         inputs, outputs = self.shape(directory, node, name)
         if not isinstance(model, dict):
             return
+        if self.own_op(directory, name, model, inputs, outputs):
+            return
         rule = self.rule_for(directory, name, model)
         if rule is None:
             return
@@ -414,6 +418,19 @@ class _Walk:
                 else:
                     ports[key].append(socket["port"])
         return ports["inputs"], ports["outputs"]
+
+    def own_op(self, directory: str, name: str, model: dict[str, Any], inputs: list[str], outputs: list[str]) -> bool:
+        """One of inference-pipeline's own ops: the JVM refuses it; report it naming the op and the fields."""
+        own = OWN_OPS.get(model.get("op"))  # type: ignore[arg-type]
+        if own is None:
+            return False
+        raw = model.get("attributes")
+        attributes: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        facts = NodeFacts(name, own.op, attributes, tuple(inputs), tuple(outputs),
+                          lambda rel: self.files.exists(f"{directory}/{rel}"))
+        for fld, detail in own.fields(facts):
+            self.add(directory, name, own.op, fld, f"{detail}; {not_jvm_loadable_message(own)}", REGISTRY_SOURCE)
+        return True
 
     def rule_for(self, directory: str, name: str, model: dict[str, Any]) -> OpRule | None:
         op = model.get("op")

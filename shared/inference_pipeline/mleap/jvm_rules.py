@@ -514,6 +514,68 @@ _RULES: tuple[OpRule, ...] = (
 
 RULES: dict[str, OpRule] = {rule.op: rule for rule in _RULES}
 
+# ----------------------------------------------------------------------------- our own ops
+
+# Ops only this project's runtime implements, for Spark models MLeap 0.20 cannot represent. Each
+# name is one MLeap does not register, so the JVM (AWS's sagemaker-sparkml-serving) REFUSES the
+# bundle at load ("key not found" in BundleRegistry) instead of loading something that scores
+# differently from Spark (an extra attribute or port would be silently ignored there).
+OWN_OP_PREFIX = "inference_pipeline."
+
+
+@dataclass(frozen=True)
+class OwnOp:
+    """One of our ops: the Spark model it serves and, per node, the fields MLeap cannot represent."""
+
+    op: str
+    spark_stage: str
+    why: str
+    fields: Callable[[NodeFacts], list[tuple[str, str]]]
+
+
+def _own(name: str) -> str:
+    return OWN_OP_PREFIX + name
+
+
+def _target_encoder_fields(node: NodeFacts) -> list[tuple[str, str]]:
+    return [("op", "MLeap 0.20 (and later MLeap releases) has no target encoder op")]
+
+
+def _glm_fields(node: NodeFacts) -> list[tuple[str, str]]:
+    found = []
+    if "offset" in node.inputs:
+        found.append(("offset port", "MLeap's GeneralizedLinearRegressionModel has no offset (Spark's offsetCol)"))
+    family, link = node.scalar("family", "string"), node.scalar("link", "string")
+    if family not in (None, *GLR_FAMILIES):
+        found.append(("family", f"{family!r} is not one of MLeap's families ({', '.join(GLR_FAMILIES)})"))
+    if link not in (None, *GLR_LINKS):
+        found.append(("link", f"{link!r} (link_power {node.scalar('link_power', 'double')}) is not one of "
+                              f"MLeap's links ({', '.join(GLR_LINKS)})"))
+    return found or [("op", "MLeap 0.20 does not register it")]
+
+
+def _distance_fields(node: NodeFacts) -> list[tuple[str, str]]:
+    measure = node.scalar("distance_measure", "string")
+    return [("distance_measure", f"is {measure!r}; MLeap's clustering ops are Euclidean only (its serializer "
+                                 "drops Spark's distanceMeasure)")]
+
+
+OWN_OPS: dict[str, OwnOp] = {op.op: op for op in (
+    OwnOp(_own("target_encoder"), "TargetEncoderModel", "Spark 4's TargetEncoder", _target_encoder_fields),
+    OwnOp(_own("generalized_linear_regression"), "GeneralizedLinearRegressionModel",
+          "a GLM with offsetCol or a tweedie power link", _glm_fields),
+    OwnOp(_own("k_means"), "KMeansModel", "KMeans with distanceMeasure=cosine", _distance_fields),
+    OwnOp(_own("bisecting_k_means"), "BisectingKMeansModel", "BisectingKMeans with distanceMeasure=cosine",
+          _distance_fields),
+)}
+
+
+def not_jvm_loadable_message(op: OwnOp) -> str:
+    """The sentence export warnings and ``--check-jvm`` use for a bundle holding one of our ops."""
+    return (f"written with inference-pipeline's own op {op.op!r} ({op.why}), which MLeap {MLEAP_JVM_VERSION} "
+            "does not register: AWS's sagemaker-sparkml-serving cannot load this bundle (it fails at load, "
+            "rather than scoring differently from Spark); serve it with the sparkml image")
+
 
 def check_bundle(path: str | Path) -> list[Problem]:
     """Every way the bundle at ``path`` (dir, .zip or .tar.gz) breaks a rule of MLeap 0.20's loader."""
@@ -529,5 +591,5 @@ def format_problems(problems: list[Problem], *, bundle: str | Path | None = None
     return _format(problems, bundle=bundle)
 
 
-__all__ = ["MLEAP_JVM_VERSION", "RULES", "Attr", "Check", "NodeFacts", "OpRule", "Ports", "ValueType",
-           "check_bundle", "format_problems"]
+__all__ = ["MLEAP_JVM_VERSION", "OWN_OPS", "OWN_OP_PREFIX", "RULES", "Attr", "Check", "NodeFacts", "OpRule", "OwnOp",
+           "Ports", "ValueType", "check_bundle", "format_problems", "not_jvm_loadable_message"]

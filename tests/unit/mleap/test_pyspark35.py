@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 VENV_PYTHON = ROOT / ".venv-pyspark35" / "bin" / "python"
+ALLOWED_SKIP = "has no TargetEncoder (added in Spark 4.0)"
 SPARK_TESTS = sorted(
     str(path.relative_to(ROOT))
     for path in Path(__file__).parent.glob("test_*.py")
@@ -48,7 +49,12 @@ def test_spark_tests_pass_under_pyspark_35() -> None:
     run = subprocess.run([VENV_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "spark",
                           "-rs", *SPARK_TESTS], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=1200, check=False)
-    tail = "\n".join((run.stdout + run.stderr).splitlines()[-40:])
+    output = run.stdout + run.stderr
+    tail = "\n".join(output.splitlines()[-40:])
     assert run.returncode == 0, f"pyspark {version}:\n{tail}"
-    assert " passed" in tail and "skipped" not in tail, tail
+    assert " passed" in tail, tail
+    # The only skips allowed: Spark 4's TargetEncoder, which pyspark 3.5 does not have (-rs lists each reason).
+    skips = [line for line in output.splitlines() if line.startswith("SKIPPED")]
+    assert all(ALLOWED_SKIP in line for line in skips), "\n".join(skips)
+    assert ("skipped" in tail) == bool(skips), tail
     print(f"pyspark {version}: {tail.splitlines()[-1]}", file=sys.stderr)

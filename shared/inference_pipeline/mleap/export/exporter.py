@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (register converters)  # noqa: F401  # noqa: F401
     stages_robust,
     stages_selectors,
     stages_signal,
+    stages_target_encoder,
     stages_text,
     stages_vector_indexer,
 )

@@ -47,3 +47,10 @@ def convert(stage: Transformer, context: ExportContext) -> list[NodeSpec]:
             result = fn(stage, context)
             return [result] if isinstance(result, NodeSpec) else list(result)
     raise UnsupportedStageError(type(stage).__name__, stage.uid, supported_stages())
+
+
+def warn_not_jvm_loadable(context: ExportContext, stage: Transformer, op: str, detail: str) -> None:
+    """Record the export-time warning for a stage written with one of our own ops (see jvm_rules.OWN_OPS)."""
+    from ..jvm_rules import OWN_OPS, not_jvm_loadable_message
+
+    context.warnings.append(f"{type(stage).__name__} {stage.uid} ({detail}): {not_jvm_loadable_message(OWN_OPS[op])}")

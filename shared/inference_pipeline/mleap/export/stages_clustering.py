@@ -7,7 +7,10 @@ order of bundle-ml's spray-json format); ``gaussian_mixture`` {``means``, ``covs
 2-D tensors), ``weights``}.
 
 MLeap's k-means and bisecting k-means are Euclidean only; MLeap's serializer ignores Spark's
-``distanceMeasure``, so a cosine model would silently score differently there: it is refused.
+``distanceMeasure``, so a cosine model would silently score differently there. A cosine model is
+written with our own ops ``inference_pipeline.k_means`` / ``inference_pipeline.bisecting_k_means``
+(the same attributes and ``tree.json`` plus ``distance_measure``): our runtime predicts as Spark,
+the JVM refuses the unknown op at load, and the export warns naming the stage.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from typing import Any
 import numpy as np
 from pyspark.ml import Transformer
 
-from ..attributes import attr_list_double, attr_long
+from ..attributes import attr_list_double, attr_long, attr_string
 from ..bundle import NodeSpec
 from .errors import ExportError
 from .nodes import node
 from .params import stage_label, value
-from .registry import ExportContext, converter
+from .registry import ExportContext, converter, warn_not_jvm_loadable
 from .stages_classifiers_extra import output_ports
 from .trees import _java_model
 
@@ -45,24 +48,30 @@ def attr_list_tensor(tensors: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "list", "tensor": tensors}
 
 
-def _euclidean(stage: Transformer) -> None:
+OWN_OPS = {"k_means": "inference_pipeline.k_means", "bisecting_k_means": "inference_pipeline.bisecting_k_means"}
+
+
+def _op_for(stage: Transformer, ctx: ExportContext, mleap_op: str, attributes: dict[str, Any]) -> str:
+    """MLeap's op for a Euclidean model; our own op (+ ``distance_measure``, a warning) for cosine."""
     measure = value(stage, "distanceMeasure")
-    if measure != "euclidean":
-        raise ExportError(
-            f"{stage_label(stage)}: distanceMeasure={measure!r}; MLeap's clustering ops are Euclidean only "
-            "(its serializer drops the measure, so the bundle would predict differently)"
-        )
+    if measure == "euclidean":
+        return mleap_op
+    if measure != "cosine":
+        raise ExportError(f"{stage_label(stage)}: distanceMeasure={measure!r} is neither euclidean nor cosine")
+    attributes["distance_measure"] = attr_string(measure)
+    warn_not_jvm_loadable(ctx, stage, OWN_OPS[mleap_op], "distanceMeasure=cosine")
+    return OWN_OPS[mleap_op]
 
 
 @converter("KMeansModel")
 def k_means(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    _euclidean(stage)
     centers = [np.asarray(c, dtype=np.float64) for c in stage.clusterCenters()]  # type: ignore[attr-defined]
     attributes = {
         "cluster_centers": attr_list_tensor([_tensor(c) for c in centers]),
         "num_features": attr_long(centers[0].size),
     }
-    return node(stage, "k_means", attributes, *output_ports(stage, [("prediction", "predictionCol")]))
+    op = _op_for(stage, ctx, "k_means", attributes)
+    return node(stage, op, attributes, *output_ports(stage, [("prediction", "predictionCol")]))
 
 
 def _cluster_tree(stage: Transformer) -> str:
@@ -84,8 +93,9 @@ def _cluster_tree(stage: Transformer) -> str:
 
 @converter("BisectingKMeansModel")
 def bisecting_k_means(stage: Transformer, ctx: ExportContext) -> NodeSpec:
-    _euclidean(stage)
-    return node(stage, "bisecting_k_means", {}, *output_ports(stage, [("prediction", "predictionCol")]),
+    attributes: dict[str, dict[str, Any]] = {}
+    op = _op_for(stage, ctx, "bisecting_k_means", attributes)
+    return node(stage, op, attributes, *output_ports(stage, [("prediction", "predictionCol")]),
                 extra_files={TREE_FILE: _cluster_tree(stage)})
 
 

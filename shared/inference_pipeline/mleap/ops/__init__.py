@@ -6,6 +6,7 @@ Each module is imported explicitly (no try/except) so a broken op module fails a
 from inference_pipeline.mleap.ops import (  # noqa: F401  # noqa: F401  # noqa: F401  # noqa: F401
     classifiers_extra,
     clustering,
+    clustering_cosine,
     feature,
     feature_hasher,
     glm,
@@ -17,6 +18,7 @@ from inference_pipeline.mleap.ops import (  # noqa: F401  # noqa: F401  # noqa: 
     selectors,
     signal,
     survival,
+    target_encoder,
     text,
     trees,
     vector_indexer,

@@ -175,8 +175,10 @@ class ClusteringTree:
                    tuple(tuple(k) for k in children))
 
     def predict(self, features: Vector) -> np.ndarray:
-        """Spark's descent: at each internal node go to the (first) closest child."""
-        distances = fast_squared_distances(features, self.centers, self.norms)
+        return self.descend(fast_squared_distances(features, self.centers, self.norms))
+
+    def descend(self, distances: np.ndarray) -> np.ndarray:
+        """Spark's descent: at each internal node go to the (first) closest child (rows x tree nodes)."""
         node = np.zeros(distances.shape[0], dtype=np.int64)
         internal = [n for n, kids in enumerate(self.children) if kids]
         while True:
