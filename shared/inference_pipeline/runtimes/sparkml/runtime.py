@@ -12,25 +12,19 @@ restores AWS's bracketed ``[[...], [...]]`` form), the schema may come from
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
-
 from inference_pipeline.mleap import Bundle, BundleError, FrameError, OpError, UnsupportedOpError, load_bundle
-from inference_pipeline.mleap.frame import LeapFrame, ListColumn, Scalar, Vector
-from inference_pipeline.mleap.javafmt import java_double_str
 from inference_pipeline.mleap.serving_schema import (
-    ColumnSpec,
     SchemaError,
     ServingSchema,
     load_default_schema,
     parse_schema,
 )
-from inference_pipeline.runtimes.sparkml.values import convert_value
+from inference_pipeline.runtimes.sparkml.columns import InputColumns, csv_input_columns, input_columns
+from inference_pipeline.runtimes.sparkml.formatting import format_column, format_value
 from inference_pipeline.serving.codecs import body_text, safe_json
 from inference_pipeline.serving.errors import BadRequest, InferenceError, ModelLoadError, NoContent
 from inference_pipeline.serving.media import CSV, JSON, JSONLINES, MediaType
@@ -51,29 +45,6 @@ def _accept_key(media: MediaType) -> str:
     """An Accept as the JVM container compares it: essence plus non-charset parameters."""
     params = {k: v for k, v in media.params.items() if k != "charset"}
     return media.essence + "".join(f";{k}={v}" for k, v in params.items())
-
-
-def _jackson(value: Any) -> str:
-    """One JSON value as Jackson writes it: Java doubles, NaN/Infinity quoted, compact."""
-    if isinstance(value, float):
-        text = java_double_str(value)
-        return f'"{text}"' if text in ("NaN", "Infinity", "-Infinity") else text
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return safe_json.dumps(value)
-
-
-def _to_string(value: Any) -> str:
-    """Java's toString of a value in an MLeap row."""
-    if isinstance(value, (float, np.floating)):
-        return java_double_str(float(value))
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return str(value)
 
 
 class SparkMLRuntime(Runtime):
@@ -128,13 +99,12 @@ class SparkMLRuntime(Runtime):
         text = body_text(request.body, media)
         accept = _accept_key(accept_type)
         if media.essence == CSV:
-            schema, rows = self._require(self.schema), self._csv_rows(text)
-        elif media.essence == JSON:
-            schema, rows = self._json_rows(text)
+            schema = self._require(self.schema)
+            columns = csv_input_columns(schema, text)
         else:
-            schema, rows = self._jsonlines_rows(text)
-        values = self._transform(schema, rows)
-        bodies = [self._format(value, schema.output, accept) for value in values]
+            schema, rows = self._json_rows(text) if media.essence == JSON else self._jsonlines_rows(text)
+            columns = InputColumns(input_columns(schema, rows), len(rows))
+        bodies = self._transform(schema, columns, accept)
         content_type = "text/csv" if accept == "text/csv" else "application/jsonlines"
         if media.essence == JSONLINES:
             if self.legacy_jsonlines:
@@ -149,12 +119,6 @@ class SparkMLRuntime(Runtime):
         if schema is None:
             raise BadRequest(NO_SCHEMA)
         return schema
-
-    def _csv_rows(self, text: str) -> list[list[Any]]:
-        try:
-            return [row for row in csv.reader(io.StringIO(text)) if row]
-        except csv.Error as exc:
-            raise BadRequest(f"malformed CSV: {exc}") from None
 
     @staticmethod
     def _load_json(line: str, where: str) -> Any:
@@ -205,17 +169,12 @@ class SparkMLRuntime(Runtime):
 
     # ------------------------------------------------------------------ execution
 
-    def _transform(self, schema: ServingSchema, rows: list[list[Any]]) -> list[Any]:
-        columns: dict[str, list[Any]] = {spec.name: [] for spec in schema.inputs}
-        for number, row in enumerate(rows, start=1):
-            if len(row) < len(schema.inputs):
-                raise BadRequest(f"row {number} has {len(row)} values; the schema has {len(schema.inputs)} inputs")
-            for spec, value in zip(schema.inputs, row):
-                columns[spec.name].append(convert_value(value, spec))
-        output = schema.output
-        if len(rows) == 1 and self.bundle.row_capable:  # the common real-time case, without numpy
+    def _transform(self, schema: ServingSchema, columns: InputColumns, accept: str) -> list[str]:
+        """One response line per row of the converted input columns."""
+        output, n_rows = schema.output, columns.n_rows
+        if n_rows == 1 and self.bundle.row_capable:  # the common real-time case, without numpy
             try:
-                result_row = self.bundle.transform_row({name: values[0] for name, values in columns.items()})
+                result_row = self.bundle.transform_row(columns.first_row())
             except (OpError, FrameError) as exc:
                 raise BadRequest(str(exc)) from None
             if result_row is None:
@@ -223,61 +182,15 @@ class SparkMLRuntime(Runtime):
             if output.name not in result_row:
                 raise BadRequest(f"output column {output.name!r} is not produced by the pipeline "
                                  f"(columns: {', '.join(result_row)})")
-            return [result_row[output.name]]
-        frame = LeapFrame({spec.name: _column(spec, columns[spec.name]) for spec in schema.inputs}, len(rows))
+            return [format_value(result_row[output.name], output, accept)]
         try:
-            result = self.bundle.transform(frame)
+            result = self.bundle.transform(columns.frame(schema))
         except (OpError, FrameError) as exc:
             raise BadRequest(str(exc)) from None
-        if result.n_rows != len(rows):
-            raise BadRequest(f"the pipeline dropped {len(rows) - result.n_rows} of {len(rows)} rows "
+        if result.n_rows != n_rows:
+            raise BadRequest(f"the pipeline dropped {n_rows - result.n_rows} of {n_rows} rows "
                              "(handleInvalid=skip); nothing can be returned for them")
         if output.name not in result:
             raise BadRequest(f"output column {output.name!r} is not produced by the pipeline "
                              f"(columns: {', '.join(result.columns)})")
-        column = result.columns[output.name]
-        if isinstance(column, Vector):
-            return column.rows()
-        if isinstance(column, ListColumn):
-            return column.values
-        return column.to_list()
-
-    def _format(self, value: Any, output: ColumnSpec, accept: str) -> str:
-        if output.struct == "basic":
-            if isinstance(value, list):
-                raise BadRequest(f"output column {output.name} is not a scalar; declare struct vector or array")
-            return _basic(value, output)
-        elements = value if isinstance(value, list) else [value]
-        if output.struct == "vector":
-            elements = [float(v) for v in elements]
-        if accept == "text/csv":
-            return ",".join(_to_string(v) for v in elements)
-        if accept == "application/jsonlines":
-            return '{"features":[' + ",".join(_jackson(v) for v in elements) + "]}"
-        return '{"source":' + safe_json.dumps(" ".join(_to_string(v) for v in elements)) + "}"
-
-
-def _basic(value: Any, output: ColumnSpec) -> str:
-    if value is None:
-        raise BadRequest(f"output column {output.name} is null")
-    if output.type in ("int", "long", "short", "byte"):
-        return str(int(value))
-    if output.type in ("float", "double"):
-        return java_double_str(float(value))
-    if output.type == "boolean":
-        return "true" if bool(value) else "false"
-    return _to_string(value)
-
-
-def _column(spec: ColumnSpec, values: list[Any]) -> Scalar | Vector | ListColumn:
-    if spec.struct == "vector":
-        return Vector.from_dense(np.array(values, dtype=np.float64).reshape(len(values), -1))
-    if spec.struct == "array":
-        return ListColumn(values, spec.type)
-    if spec.type == "string":
-        return Scalar(np.array(values, dtype=object), "string")
-    if spec.type == "boolean":
-        return Scalar(np.array(values, dtype=bool), "boolean")
-    if spec.type in ("float", "double"):
-        return Scalar(np.array(values, dtype=np.float64), spec.type)
-    return Scalar(np.array(values, dtype=np.int64), spec.type)
+        return format_column(result.columns[output.name], output, accept)

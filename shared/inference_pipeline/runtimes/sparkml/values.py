@@ -12,7 +12,7 @@ from inference_pipeline.mleap.javafmt import java_double_str
 from inference_pipeline.mleap.serving_schema import ColumnSpec
 from inference_pipeline.serving.errors import BadRequest
 
-_INT_RANGES = {"byte": (-(2**7), 2**7 - 1), "short": (-(2**15), 2**15 - 1), "int": (-(2**31), 2**31 - 1),
+INT_RANGES = {"byte": (-(2**7), 2**7 - 1), "short": (-(2**15), 2**15 - 1), "int": (-(2**31), 2**31 - 1),
                "long": (-(2**63), 2**63 - 1)}
 _JAVA_INT = re.compile(r"[+-]?\d+")
 # Double.parseDouble: trims, optional sign, decimal or hex float, optional f/F/d/D suffix, NaN, Infinity.
@@ -40,10 +40,10 @@ def convert_basic(value: Any, type_: str, column: str) -> Any:
         return text
     if type_ == "boolean":
         return text.lower() == "true"
-    if type_ in _INT_RANGES:
+    if type_ in INT_RANGES:
         if not _JAVA_INT.fullmatch(text):
             raise BadRequest(f'column {column}: For input string: "{text}"')
-        low, high = _INT_RANGES[type_]
+        low, high = INT_RANGES[type_]
         # Digits beyond any range fail as out of range before int() (whose 4,300-digit limit
         # would raise ValueError).
         if len(text.lstrip("+-").lstrip("0")) > 19 or not low <= int(text) <= high:
