@@ -6,9 +6,11 @@
 generated input of ``--rows`` car rows, in one run:
 
 1. the engine alone (split, mini-batch, assemble) against an in-process echo model;
-2. each container alone over HTTP (the ``serve`` entrypoint, one worker, batch env), one
+2. each container's ``runtime.invoke`` in-process on the same mini-batches (CPU seconds: the
+   hop's own cost, without HTTP; ``--profile NAME`` prints its cProfile);
+3. each container alone over HTTP (the ``serve`` entrypoint, one worker, batch env), one
    MaxPayloadInMB mini-batch after another: rows/s of the hop itself;
-3. the whole local transform (``run_local_transform``, processes): rows/s end to end.
+4. the whole local transform (``run_local_transform``, processes): rows/s end to end.
 
 Prints a Markdown table; only 127.0.0.1, bounded by ``--rows``.
 """
@@ -56,6 +58,62 @@ def bench_engine(data: Path, out: Path, config: TransformConfig) -> float:
     return time.perf_counter() - started
 
 
+HOPS = (("features", "sparkml"), ("xgboost", "xgboost"), ("postprocess", "sparkml"))
+
+
+def model_dir(work: Path, name: str) -> Path:
+    extracted = work / "extracted" / name
+    if not extracted.is_dir():
+        from inference_pipeline.archives import extract_artifact
+        extract_artifact(work / name / "model.tar.gz", extracted)
+    return extracted
+
+
+def in_process(work: Path, body: bytes, config: TransformConfig, spec_env: dict[str, dict[str, str]],
+               profile: str | None) -> list[tuple[str, float, float]]:
+    """Each hop's ``runtime.invoke`` on the mini-batches, in this process: (name, CPU s, wall s)."""
+    import cProfile
+    import os
+    import pstats
+
+    from inference_pipeline.runtimes.sparkml.runtime import SparkMLRuntime
+    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
+    from inference_pipeline.serving.media import MediaType
+    from inference_pipeline.serving.runtime import InferenceRequest
+    from inference_pipeline.serving.settings import load_settings
+
+    csv_type = MediaType.parse("text/csv")
+    batches = [b.payload for b in plan_batches(split_lines(body), config)]
+    results = []
+    for name, kind in HOPS:
+        env = {"SAGEMAKER_BATCH": "true", **spec_env.get(name, {})}
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            runtime = (SparkMLRuntime if kind == "sparkml" else XGBoostRuntime)(load_settings())
+            runtime.load(model_dir(work, name))
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        requests_ = [InferenceRequest(payload, csv_type, csv_type, "text/csv") for payload in batches]
+        runtime.invoke(requests_[0])  # warm-up (lazy imports, caches)
+        profiler = cProfile.Profile() if profile == name else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        outputs = [runtime.invoke(request).body for request in requests_]
+        if profiler is not None:
+            profiler.disable()
+        results.append((name, time.process_time() - cpu, time.perf_counter() - wall))
+        if profiler is not None:
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        batches = [out if out.endswith(b"\n") else out + b"\n" for out in outputs]
+    return results
+
+
 def hop_bodies(work: Path, body: bytes, config: TransformConfig, spec_env: dict[str, dict[str, str]]
                ) -> list[tuple[str, float, int, int, float]]:
     """Each container alone: (name, seconds for all mini-batches, requests, largest request,
@@ -65,12 +123,8 @@ def hop_bodies(work: Path, body: bytes, config: TransformConfig, spec_env: dict[
     # 100, not MaxPayloadInMB: a hop's answer is the next hop's request and grows (car rows of
     # ~25 bytes become 15 features of ~60), so later hops get bodies larger than the job's limit.
     env = {"SAGEMAKER_BATCH": "true", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "100"}
-    for name, runtime in (("features", "sparkml"), ("xgboost", "xgboost"), ("postprocess", "sparkml")):
-        model_dir = work / "extracted" / name
-        if not model_dir.is_dir():
-            from inference_pipeline.archives import extract_artifact
-            extract_artifact(work / name / "model.tar.gz", model_dir)
-        with serve(runtime, model_dir, env={**env, **spec_env.get(name, {})}, tmp_path=work) as server:
+    for name, runtime in HOPS:
+        with serve(runtime, model_dir(work, name), env={**env, **spec_env.get(name, {})}, tmp_path=work) as server:
             session = requests.Session()
             headers = {"Content-Type": "text/csv", "Accept": "text/csv"}
             one_row = batches[0].split(b"\n", 1)[0] + b"\n"
@@ -98,6 +152,7 @@ def main() -> int:
     parser.add_argument("--payload-mb", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-pipeline", action="store_true")
+    parser.add_argument("--profile", choices=[name for name, _ in HOPS], help="cProfile this hop in-process")
     args = parser.parse_args()
     work = args.work.resolve()
     body = car_rows(args.rows)
@@ -114,6 +169,9 @@ def main() -> int:
     print(f"| engine alone (split, batch, assemble; echo model) | {seconds:.2f} | {rate(args.rows, seconds)} |")
     spec_doc = yaml.safe_load((EXAMPLE / "pipeline.yaml").read_text())
     spec_env = {c["name"]: c.get("environment", {}) for c in spec_doc["containers"]}
+    for name, cpu, wall in in_process(work, body, config, spec_env, args.profile):
+        print(f"| {name}: runtime.invoke in-process, same mini-batches ({cpu:.2f} s CPU) | {wall:.2f} | "
+              f"{rate(args.rows, wall)} |")
     for name, seconds, requests_, largest, per_request in hop_bodies(work, body, config, spec_env):
         print(f"| {name} alone, {requests_} sequential requests of up to {largest / 2**20:.1f} MiB, 1 worker "
               f"(one-row request: {per_request * 1000:.1f} ms) | {seconds:.2f} | {rate(args.rows, seconds)} |")

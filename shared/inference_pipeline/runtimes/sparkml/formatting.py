@@ -10,7 +10,7 @@ errors and edge cases stay exactly as they were.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,6 +24,8 @@ CSV_ACCEPT, FEATURES_ACCEPT, TEXT_ACCEPT = "text/csv", "application/jsonlines", 
 _JACKSON_QUOTED = ("NaN", "Infinity", "-Infinity")
 _INTEGRAL = ("int", "long", "short", "byte")
 _INT64_LIMIT = 2.0**63
+# Vector columns of at least this many rows are checked for repeated rows.
+_REPEATS_FROM = 64
 
 
 def _jackson(value: Any) -> str:
@@ -99,8 +101,25 @@ def format_column(column: Column, output: ColumnSpec, accept: str) -> list[str]:
 
 
 def _vector_lines(column: Vector, accept: str) -> list[str]:
+    dense = np.ascontiguousarray(column.to_dense(), dtype=np.float64)
+    n_rows, width = dense.shape
+    if n_rows >= _REPEATS_FROM and width:
+        # Features of categorical inputs repeat a few thousand distinct rows: format each once.
+        # Rows are compared by their bytes, so only bit-identical rows (same text) share a line.
+        rows_as_bytes = dense.view(np.dtype((np.void, 8 * width))).ravel()
+        keys = cast(list[bytes], rows_as_bytes.tolist())  # a void scalar's tolist() is its bytes
+        index = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+        if len(index) * 4 <= n_rows:
+            distinct = np.frombuffer(b"".join(index), dtype=np.float64).reshape(-1, width)
+            lines = np.array(_dense_lines(distinct, accept), dtype=object)
+            picked: list[str] = lines[np.fromiter(map(index.__getitem__, keys), dtype=np.intp,
+                                                  count=n_rows)].tolist()
+            return picked
+    return _dense_lines(dense, accept)
+
+
+def _dense_lines(dense: np.ndarray, accept: str) -> list[str]:
     # Every element of a Vector is a float64, so each one is java_double_str of it.
-    dense = column.to_dense()
     cells = java_double_array(dense)
     if accept == CSV_ACCEPT:
         return _joined_rows(cells)

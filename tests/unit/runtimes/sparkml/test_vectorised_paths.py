@@ -170,6 +170,16 @@ def test_vector_columns(matrix, accept, struct):
     _same_lines(column, ColumnSpec("features", "double", struct), accept)
 
 
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 5)), elements=DOUBLES | SMALL_WHOLE),
+       st.lists(st.integers(0, 7), min_size=64, max_size=200), st.sampled_from(ACCEPTS))
+def test_repeated_vector_rows(pool, picks, accept):
+    # Enough repeats to format each distinct row once; -0.0 and 0.0 rows must stay apart.
+    matrix = pool[[pick % len(pool) for pick in picks]]
+    _same_lines(Vector.from_dense(matrix), ColumnSpec("features", "double", "vector"), accept)
+    _same_lines(Vector.from_dense(np.where(matrix == 0, -0.0, matrix)), ColumnSpec("f", "double", "vector"), accept)
+
+
 def test_sparse_vector_column():
     dense = np.array([[0.0, 1.5, 0.0], [np.nan, 0.0, -0.0], [0.0, 0.0, 0.0]])
     indptr, indices, data = Vector.from_dense(dense).csr()
