@@ -1,6 +1,6 @@
 """Local Batch Transform throughput through the car pipeline (sparkml → xgboost → sparkml).
 
-    .venv/bin/python benchmarks/bench_batch.py --work DIR [--rows 200000] [--payload-mb 6] [--concurrency 4]
+    .venv/bin/python benchmarks/bench_batch.py --work DIR [--rows 200000] [--payload-mb 1] [--concurrency 4]
 
 ``--work`` holds the car example's trained artifacts (``train.py --work DIR``). Measures, on one
 generated input of ``--rows`` car rows, in one run:
@@ -70,8 +70,9 @@ def model_dir(work: Path, name: str) -> Path:
 
 
 def in_process(work: Path, body: bytes, config: TransformConfig, spec_env: dict[str, dict[str, str]],
-               profile: str | None) -> list[tuple[str, float, float]]:
-    """Each hop's ``runtime.invoke`` on the mini-batches, in this process: (name, CPU s, wall s)."""
+               profile: str | None) -> tuple[list[tuple[str, float, float]], bytes]:
+    """Each hop's ``runtime.invoke`` on the mini-batches, in this process: (name, CPU s, wall s),
+    and the last hop's answers joined."""
     import cProfile
     import os
     import pstats
@@ -111,13 +112,13 @@ def in_process(work: Path, body: bytes, config: TransformConfig, spec_env: dict[
         if profiler is not None:
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
         batches = [out if out.endswith(b"\n") else out + b"\n" for out in outputs]
-    return results
+    return results, b"".join(batches)
 
 
 def hop_bodies(work: Path, body: bytes, config: TransformConfig, spec_env: dict[str, dict[str, str]]
-               ) -> list[tuple[str, float, int, int, float]]:
+               ) -> tuple[list[tuple[str, float, int, int, float]], bytes]:
     """Each container alone: (name, seconds for all mini-batches, requests, largest request,
-    median seconds of a one-row request)."""
+    median seconds of a one-row request), and the last hop's answers joined."""
     batches = [b.payload for b in plan_batches(split_lines(body), config)]
     results = []
     # 100, not MaxPayloadInMB: a hop's answer is the next hop's request and grows (car rows of
@@ -142,14 +143,15 @@ def hop_bodies(work: Path, body: bytes, config: TransformConfig, spec_env: dict[
                 outputs.append(answer.content if answer.content.endswith(b"\n") else answer.content + b"\n")
             results.append((name, time.perf_counter() - started, len(batches), max(map(len, batches)), per_request))
         batches = outputs  # the next hop gets this hop's answers, as in the pipeline
-    return results
+    return results, b"".join(batches)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--payload-mb", type=int, default=6)
+    # ≤ 2 for this pipeline: each hop's answer is the next one's request and grows 2.4× (batch.md).
+    parser.add_argument("--payload-mb", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-pipeline", action="store_true")
     parser.add_argument("--profile", choices=[name for name, _ in HOPS], help="cProfile this hop in-process")
@@ -169,10 +171,13 @@ def main() -> int:
     print(f"| engine alone (split, batch, assemble; echo model) | {seconds:.2f} | {rate(args.rows, seconds)} |")
     spec_doc = yaml.safe_load((EXAMPLE / "pipeline.yaml").read_text())
     spec_env = {c["name"]: c.get("environment", {}) for c in spec_doc["containers"]}
-    for name, cpu, wall in in_process(work, body, config, spec_env, args.profile):
+    timings, expected = in_process(work, body, config, spec_env, args.profile)
+    for name, cpu, wall in timings:
         print(f"| {name}: runtime.invoke in-process, same mini-batches ({cpu:.2f} s CPU) | {wall:.2f} | "
               f"{rate(args.rows, wall)} |")
-    for name, seconds, requests_, largest, per_request in hop_bodies(work, body, config, spec_env):
+    hops, over_http = hop_bodies(work, body, config, spec_env)
+    answers = {"the hops over HTTP": over_http}
+    for name, seconds, requests_, largest, per_request in hops:
         print(f"| {name} alone, {requests_} sequential requests of up to {largest / 2**20:.1f} MiB, 1 worker "
               f"(one-row request: {per_request * 1000:.1f} ms) | {seconds:.2f} | {rate(args.rows, seconds)} |")
     if not args.skip_pipeline:
@@ -193,6 +198,14 @@ def main() -> int:
             print(f"| whole pipeline, transform only ({report.requests} requests) | {report.seconds:.2f} | "
                   f"{rate(report.records, report.seconds)} |")
             print(f"| whole pipeline incl. start/stop | {total:.2f} | {rate(report.records, total)} |")
+            answers["the whole pipeline"] = (work / "bench-out" / (data.name + ".out")).read_bytes()
+    # Every path must give the same bytes; a speed-up that changes an answer is a bug.
+    for where, answer in answers.items():
+        same = answer.rstrip(b"\n") == expected.rstrip(b"\n")
+        print(f"\n{where}: {'the same bytes as' if same else 'DIFFERENT from'} the in-process hops "
+              f"({len(answer):,} bytes)")
+        if not same:
+            return 1
     return 0
 
 
