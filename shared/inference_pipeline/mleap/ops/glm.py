@@ -7,7 +7,7 @@ identity|log|inverse|logit|probit|cloglog|sqrt; absent → the family's default}
 
 ``link_prediction`` is ``eta = w.x + b``; ``prediction`` is ``family.project(link.unlink(eta))``
 with Spark's formulas and clamps. MLeap 0.20 knows no ``tweedie`` family and no power links, so
-the exporter writes a Tweedie model as the equivalent named family and link (or refuses it);
+the exporter writes a Tweedie model as the equivalent named family and link where one exists;
 such bundles never reach this op with ``tweedie``.
 
 ``inference_pipeline.generalized_linear_regression`` (our own op, see ``jvm_rules.OWN_OPS``) is
