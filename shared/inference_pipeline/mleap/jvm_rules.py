@@ -15,6 +15,10 @@ classes in ``mleap-runtime/src/main/resources/reference.conf``), what its ``load
 * files: ``tree.json`` grammar for tree models, sub-model directories of ensembles;
 * op-specific constraints (``checks``), e.g. ``labels_length`` must be 1 for a StringIndexer.
 
+``OWN_OPS`` lists this project's own ops (``inference_pipeline.*``), written on purpose for Spark
+models MLeap cannot represent: the JVM refuses them at load, and the checker reports each naming
+the op and the field MLeap lacks (an ``offset`` port, a ``power`` link, ``distance_measure``).
+
 Each rule cites the Scala file it comes from (paths in github.com/combust/mleap at tag v0.20.0).
 ``check_bundle`` (in ``jvm_check``) applies the rules; the JSON encoding it expects is exactly
 what ``attributes.py`` writes: ``{"double": 1.5}``, ``{"type": "list", "double": [...]}``,
