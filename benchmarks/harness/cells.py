@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.harness.inprocess import in_process_ms
 from benchmarks.harness.load import run_wrk
 from benchmarks.harness.models import Model, expected
 from benchmarks.harness.procstats import PeakRss, busiest_share, cpu_by_process, cpu_seconds, rss_bytes
@@ -56,4 +57,18 @@ def measure(server: Server, protocol: Protocol) -> list[dict[str, Any]]:
                   f"p50 {result.p50_ms:7.2f} p99 {result.p99_ms:7.2f} ms  err {result.errors}  "
                   f"rss {rss.peak / 2**20:6.0f} MiB  cpu {cell['cpu_ms_per_req'] or 0:.2f} ms/req  "
                   f"busiest {share:.0%}", flush=True)
+        if server.container:
+            add_overhead(cells, n, in_process_ms(server.container, body, server.headers["Content-Type"],
+                                                 server.headers.get("Accept", "")))
     return cells
+
+
+def add_overhead(cells: list[dict[str, Any]], rows: int, in_process: float) -> None:
+    """Serving overhead of each cell of ``rows``: server CPU per request minus the in-process
+    decode + predict + encode of the same body (issue 12's definition)."""
+    for cell in cells:
+        if cell["rows"] == rows:
+            cell["in_process_ms"] = round(in_process, 4)
+            if cell["cpu_ms_per_req"] is not None:
+                cell["overhead_ms_per_req"] = round(cell["cpu_ms_per_req"] - in_process, 4)
+    print(f"  in-process decode+predict+encode, {rows} rows: {in_process:.3f} ms", flush=True)

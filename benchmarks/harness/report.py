@@ -75,6 +75,17 @@ def cell_rows(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def overhead_rows(results: dict[str, Any]) -> list[str]:
+    lines = ["| model | rows | conc. | server CPU ms/req | in-process decode+predict+encode ms | "
+             "**overhead ms/req** |", "|---|---|---|---|---|---|"]
+    for record in results["servers"]:
+        for c in record.get("cells", []):
+            if c.get("overhead_ms_per_req") is not None:
+                lines.append(f"| {record['scenario']} | {c['rows']} | {c['concurrency']} | {c['cpu_ms_per_req']:.3f} | "
+                             f"{c['in_process_ms']:.3f} | **{c['overhead_ms_per_req']:.3f}** |")
+    return lines
+
+
 def write_markdown(results: dict[str, Any], path: Path, json_name: str) -> None:
     p = results["protocol"]
     lines = [
@@ -98,6 +109,11 @@ def write_markdown(results: dict[str, Any], path: Path, json_name: str) -> None:
         "Best peer = the peer with the highest req/s in that cell. req/s above 1 is better for us; p99, CPU and "
         "RSS below 1 are better for us.", "",
         *ratio_rows(results), "",
+        "## Serving overhead (ours)", "",
+        "Server CPU per request (the container's process tree) minus the in-process CPU cost of decode + "
+        "predict + encode of the same body, measured inside the same container on one thread "
+        "(benchmarks/harness/inprocess.py). Target: <= 0.15 ms.", "",
+        *overhead_rows(results), "",
         "## Servers", "",
         *server_rows(results), "",
         "## Every cell", "",

@@ -52,6 +52,7 @@ class Server:
     parse: Callable[[bytes], np.ndarray]  # response body → 2-D answers
     image_bytes: int | None = None
     notes: list[str] = field(default_factory=list)
+    container: str | None = None  # ours: the docker container, for the in-process probe
 
     def post(self, n: int) -> np.ndarray:
         response = requests.post(self.url + self.path, data=self.body(n), headers=self.headers, timeout=30)
@@ -151,7 +152,7 @@ def ours(image: str, model: Model, env: dict[str, str] | None = None, attempts: 
                                  check=True).stdout)
         try:
             yield csv_server(f"ours ({image.split('/')[-1].split(':')[0]} image)", "ours", url, pid, cold, model,
-                             image_bytes=image_size(image), notes=[image_identity(image)])
+                             image_bytes=image_size(image), notes=[image_identity(image)], container=name)
         finally:
             subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
         return

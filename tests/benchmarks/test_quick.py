@@ -41,6 +41,9 @@ def test_quick_benchmark_runs_every_scenario(tmp_path: Path) -> None:
             assert cell["requests"] > 0 and cell["req_per_s"] > 0, (server["name"], cell)
             assert 0 < cell["p50_ms"] <= cell["p90_ms"] <= cell["p99_ms"], (server["name"], cell)
             assert cell["rss_peak_mib"] > 0 and cell["cpu_ms_per_req"] is not None
-    assert (tmp_path / "serving-quick.md").read_text().count("| ridge |") >= 2
+            if server["side"] == "ours":  # serving overhead = server CPU - in-process cost, per cell
+                assert cell["in_process_ms"] > 0 and "overhead_ms_per_req" in cell, (server["name"], cell)
+    report = (tmp_path / "serving-quick.md").read_text()
+    assert report.count("| ridge |") >= 2 and "## Serving overhead (ours)" in report
     assert (tmp_path / "serving-throughput-quick.png").stat().st_size > 0
     assert (tmp_path / "serving-latency-quick.png").stat().st_size > 0
