@@ -2,8 +2,8 @@
 
 64 connections send a request head and 10 of the 1000 bytes their Content-Length announces,
 then go silent. ``/ping`` must still answer 200 within 2 s, and every stalled connection must
-get a 400/408 (or be closed) within a bounded time after the read timeout, for a model
-container (``serve``) and the local pipeline's front door alike.
+get a 400/408 and be closed (or just be closed) within a bounded time after the read timeout,
+for a model container (``serve``) and the local pipeline's front door alike.
 """
 
 from __future__ import annotations
@@ -87,8 +87,10 @@ def _outcomes(sockets: list[socket.socket], deadline: float) -> dict[str, int]:
             kind = data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/") else "closed"
             outcome[kind] = outcome.get(kind, 0) + 1
             selector.unregister(sock)
-    if received:
-        outcome["still open"] = len(received)
+    for data in received.values():
+        kind = ("answered " + data.split(b" ", 2)[1].decode() + ", still open") if data.startswith(b"HTTP/") \
+            else "still open"
+        outcome[kind] = outcome.get(kind, 0) + 1
     selector.close()
     return outcome
 
