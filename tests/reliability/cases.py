@@ -147,6 +147,8 @@ def cases(spec: RuntimeSpec) -> list[Case]:
         Case("chunked-cut-mid-chunk", _chunked(spec, _chunk(spec.valid)[:-3]), S({400}), framing=True,
              half_close=True),
         Case("chunked-no-last-chunk", _chunked(spec, _chunk(spec.valid)), S({400}), framing=True, half_close=True),
+        # Over the limit with no Content-Length to refuse it by: 413 once the limit is passed, unbuffered.
+        Case("chunked-over-limit", _chunked(spec, _chunk(b"1," * (3 * MIB + 10)) + b"0\r\n\r\n"), S({413})),
         Case("chunked-last-chunk-unterminated", _chunked(spec, _chunk(spec.valid) + b"0\r\n"), S({400}),
              framing=True, half_close=True),
     ]
