@@ -53,3 +53,36 @@ def test_export_refuses_missing_pipeline(tmp_path):
                              str(tmp_path / "nope"), str(tmp_path / "out.tar.gz")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_export_warns_when_only_our_image_can_load_the_bundle(tmp_path):
+    """A cosine k-means exports under our own op name: the CLI says so, naming the stage, and
+    --check-jvm refuses it, naming the op."""
+    pytest.importorskip("pyspark", reason="pyspark is a test dependency (the [export] extra)")
+    script = f"""
+import os
+os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+from pyspark.sql import SparkSession
+from pyspark.ml import Pipeline
+from pyspark.ml.clustering import KMeans
+from pyspark.ml.feature import VectorAssembler
+spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+df = spark.createDataFrame([(1.0, 0.1), (0.9, 0.2), (0.1, 1.0), (0.2, 0.8)], ["x", "y"])
+model = Pipeline(stages=[VectorAssembler(inputCols=["x", "y"], outputCol="features"),
+                         KMeans(k=2, seed=1, distanceMeasure="cosine")]).fit(df)
+model.write().overwrite().save({str(tmp_path / "saved")!r})
+df.write.mode("overwrite").parquet({str(tmp_path / "sample.parquet")!r})
+spark.stop()
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, timeout=300)
+    command = [sys.executable, "-c", "from inference_pipeline.cli import main; main()", "export-mleap",
+               str(tmp_path / "saved"), str(tmp_path / "model.zip"), "--sample", str(tmp_path / "sample.parquet")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    output = result.stdout + result.stderr
+    assert "warning:" in output and "KMeansModel" in output, output[-2000:]
+    assert "Traceback" not in output and "warnings.warn" not in output
+    refused = subprocess.run([*command, "--check-jvm"], capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0
+    assert "inference_pipeline.k_means" in refused.stdout + refused.stderr, (refused.stdout + refused.stderr)[-2000:]

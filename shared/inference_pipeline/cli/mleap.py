@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -32,14 +33,32 @@ def export_mleap(
     """Export without MLeap's JVM jars (needs pyspark: pip install 'inference-pipeline[export]')."""
     try:
         from inference_pipeline.mleap.export import ExportError, export_command
+        from inference_pipeline.mleap.export.exporter import ExportWarning
     except ImportError as exc:
         fail(f"export-mleap needs pyspark and Java: {exc}", EXIT_USAGE)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     kind = archive or ("tar.gz" if dest.name.endswith((".tar.gz", ".tgz")) else "zip" if dest.suffix == ".zip"
                        else "dir")
-    with cli_errors(usage=(ExportError, ValueError), runtime=(OSError,)):
-        written = export_command(pipeline, dest, sample, output_column, kind, check_jvm=check_jvm)
+    # The exporter's warnings (e.g. a stage only our sparkml image can load) are the user's to read:
+    # one plain line each, not Python's warning format with a source line.
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ExportWarning)
+            with cli_errors(usage=(ExportError, ValueError), runtime=(OSError,)):
+                written = export_command(pipeline, dest, sample, output_column, kind, check_jvm=check_jvm)
+    finally:
+        _show_warnings(caught, ExportWarning)
     console.print(f"[green]wrote[/] {written}", highlight=False)
+
+
+def _show_warnings(caught: list[warnings.WarningMessage], ours: type[Warning]) -> None:
+    """Our warnings as one line each; any other warning as Python would have shown it. Called
+    after ``catch_warnings`` has restored the real ``showwarning``."""
+    for warning in caught:
+        if issubclass(warning.category, ours):
+            console.print(f"[yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 @mleap_app.command("check-jvm")

@@ -96,7 +96,7 @@ class DatasetColumns:
         if self._dataset is None:
             raise ExportError(
                 f"{needed_by} needs column metadata for {column!r}: pass the training or a sample "
-                "DataFrame as `dataset` (the CLI's --sample-data)"
+                "DataFrame as `dataset` (the CLI's --sample)"
             )
         if column in self._dataset.columns:
             return self._dataset
