@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs Docker (engine, buildx, compose),
 # makes .venv, runs ruff and mypy, builds the local base image and every image, then runs pytest (unit, contract
-# over real gunicorn, container tests against the built images, end-to-end pipelines).
+# over the real granian server, container tests against the built images, end-to-end pipelines).
 # Idempotent: a warm second run skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
