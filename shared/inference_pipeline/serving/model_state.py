@@ -1,4 +1,5 @@
-"""Loads the runtime's model once per worker, in the background, so /ping can tell the truth."""
+"""A worker's model: loaded once (before serving, by serving.server; or in the background via
+``start`` when an app is built with start_loading), with a state /ping reports truthfully."""
 
 from __future__ import annotations
 
