@@ -53,22 +53,16 @@ def _header(environ: Environ, name: str) -> str | None:
     return value if value else None
 
 
-def _read_body(environ: Environ, limit: int) -> tuple[bytes, int]:
-    """(body, size); a body over ``limit`` (-1: none) is drained but not kept (the answer is 413 anyway)."""
-    stream = environ["wsgi.input"]
+def _read_body(environ: Environ, limit: int | None) -> tuple[bytes, int]:
+    """(body, size). The RSGI bridge (serving.rsgi, frontdoor_server) has read the body already,
+    under the same ``limit`` (None: none): a body whose Content-Length is over it arrives unread
+    (its size is the declared one), a chunked one at most ``limit + 1`` bytes, enough to tell
+    "too large"."""
     length = environ.get("CONTENT_LENGTH")
-    if limit < 0:
-        return (bytes(stream.read(int(length))) if length else bytes(stream.read())), -1
-    if length:
-        size = int(length)
-        if size <= limit:
-            return bytes(stream.read(size)), size
-        remaining = size  # read what the client sends, so the kept-alive connection stays usable
-        while remaining > 0 and (chunk := stream.read(min(remaining, 1 << 20))):
-            remaining -= len(chunk)
-        return b"", size
-    body = bytes(stream.read(limit + 1))  # chunked upload: enough to tell "too large"
-    return (body, len(body)) if len(body) <= limit else (b"", len(body))
+    if limit is not None and length and length.isdigit() and int(length) > limit:
+        return b"", int(length)
+    body = bytes(environ["wsgi.input"].read())
+    return body, len(body)
 
 
 class FrontDoor:
@@ -106,7 +100,7 @@ class FrontDoor:
         inference_id = _header(environ, INFERENCE_ID)
         request_id = inference_id or uuid.uuid4().hex
         limit = self.max_request_bytes
-        body, size = _read_body(environ, limit if limit is not None else -1)
+        body, size = _read_body(environ, limit)
         if limit is not None and size > limit:
             # SageMaker answers a bare 413 (botocore reports the code as "413"); say who refused
             why = "InvokeEndpoint's body limit" if limit == MAX_REQUEST_BYTES else "the transform job's MaxPayloadInMB"
