@@ -15,6 +15,7 @@ from inference_pipeline.build.manifest import manifest_from_metadata
 from inference_pipeline.catalogue import IMAGES as CATALOGUE
 from inference_pipeline.catalogue import bake_targets
 from inference_pipeline.catalogue import image as catalogue_image
+from tests.support.locks import pins
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = bake_targets()
@@ -134,17 +135,6 @@ def test_manifest_from_bake_metadata():
         "tags": ["r/inference-pipeline/sklearn:1.0.0", "r/inference-pipeline/sklearn:1"]}}
 
 
-def _pins(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            assert version, f"{path}: {line!r} is not pinned with =="
-            pins[name.lower()] = version
-    return pins
-
-
 def test_bake_matrix_matches_the_catalogue_version_lines():
     """One target per version line, named, argued and tagged from catalogue.py (the single source)."""
     definition = bake_print({"REGISTRY": "", "VERSION": "0.1.0", "GIT_SHA": "dev", "TAG": "latest"})
@@ -160,8 +150,8 @@ def test_bake_matrix_matches_the_catalogue_version_lines():
             assert (f"{repo}:latest" in target["tags"]) == line.default
             assert target["labels"]["io.github.inference-pipeline.line"] == line.line
             requirements = ROOT / "images" / entry.name / f"requirements-{line.line}.txt"
-            pins = _pins(requirements)
-            pinned = {name: pins[name] for name in entry.libraries if name in pins}
+            pinned_versions = pins(requirements)
+            pinned = {name: pinned_versions[name] for name in entry.libraries if name in pinned_versions}
             assert list(pinned.values()) == [line.version], f"{requirements} must pin {entry.libraries[0]}=={line.version}"
             assert "${LINE}" in (ROOT / entry.dockerfile).read_text()
         if not entry.version_lines:
@@ -171,7 +161,7 @@ def test_bake_matrix_matches_the_catalogue_version_lines():
 def test_numpy_1_lines_pin_numpy_below_2():
     """xgboost 1.7 and scikit-learn 1.2 wheels are built against numpy 1.x."""
     for path in ("images/xgboost/requirements-1.7.txt", "images/sklearn/requirements-1.2.txt"):
-        assert _pins(ROOT / path)["numpy"].startswith("1."), path
+        assert pins(ROOT / path)["numpy"].startswith("1."), path
 
 
 def test_parallel_local_build_orders_dependencies(monkeypatch):
