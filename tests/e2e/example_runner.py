@@ -24,17 +24,15 @@ def copy_example(name: str, tmp_path: Path) -> Path:
 
 
 def train_car_example(tmp_path: Path, timeout: int = 600) -> Path:
-    """The car example's artifacts trained into a scratch copy's work/ (as run.py's prepare step);
-    returns the copy, whose pipeline.yaml then points at them."""
+    """The car example's artifacts trained into a scratch copy's work/ by run.py's own ``prepare``
+    step; returns the copy, whose pipeline.yaml then points at them."""
     example = copy_example("sparkml-xgboost-car-evaluation", tmp_path)
     work = example / "work"
-    data = work / "car.data"
     work.mkdir(exist_ok=True)
-    for script, args in (("generate_data.py", ["--out", str(data)]),
-                         ("train.py", ["--data", str(data), "--work", str(work)])):
-        result = subprocess.run([sys.executable, str(example / script), *args], capture_output=True, text=True,
-                                timeout=timeout)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    prepare = "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import run; run.prepare(Path(sys.argv[2]), None)"
+    result = subprocess.run([sys.executable, "-c", prepare, str(example), str(work)], capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return example
 
 
