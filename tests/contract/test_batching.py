@@ -13,6 +13,9 @@ from tests.support.sklearn_models import abalone_frame, build_featurizer
 from tests.support.xgboost_models import N_FEATURES, model_dir_for
 
 THREADS = 16
+#: Requests of these fast models would otherwise run inline on the event loop, one at a time,
+#: and never meet in a batch: the pool is what these tests exercise.
+POOL_ONLY = {"INFERENCE_PIPELINE_INLINE_BUDGET_MS": "0"}
 
 
 def _csv(frame) -> str:
@@ -57,7 +60,7 @@ def _assert_concurrent_equals_sequential(url: str, cases: list[tuple[str, dict[s
 def batching_featurizer(tmp_path_factory: pytest.TempPathFactory):
     model_dir = build_featurizer(tmp_path_factory.mktemp("batching") / "model")
     env = {"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py", "INFERENCE_PIPELINE_WORKER_THREADS": str(THREADS),
-           "INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS": "20"}
+           "INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS": "20", **POOL_ONLY}
     with serve("sklearn", model_dir, env=env, tmp_path=tmp_path_factory.mktemp("logs")) as server:
         yield server
 
@@ -77,7 +80,8 @@ def test_xgboost_batches_and_answers_each_request_as_alone(tmp_path: Path):
         accept = "application/json" if i % 2 else "text/csv"
         cases.append((body, {"Content-Type": "text/csv", "Accept": accept}))
     cases.append(("1,2\n", {"Content-Type": "text/csv", "Accept": "text/csv"}))  # 400: 2 features
-    env = {"INFERENCE_PIPELINE_WORKER_THREADS": str(THREADS), "INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS": "20"}
+    env = {"INFERENCE_PIPELINE_WORKER_THREADS": str(THREADS), "INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS": "20",
+           **POOL_ONLY}
     with serve("xgboost", model_dir, env=env, tmp_path=tmp_path) as server:
         assert "micro-batching up to" in server.log()
         _assert_concurrent_equals_sequential(server.url, cases)

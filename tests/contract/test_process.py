@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -112,3 +113,34 @@ def test_binary_bodies_reach_input_fn_as_bytes_and_genuine_errors_are_500(tmp_pa
     body = response.json()
     assert "database is down" in body["message"] and body["request_id"]
     assert "Traceback" not in response.text
+
+
+def test_ping_stays_prompt_while_a_slow_script_serves_concurrent_requests(tmp_path):
+    """Requests of a fast app run on the event loop's thread: a slow one (here a script waiting
+    0.2 s on I/O) must go to the pool, so /ping never queues behind the requests in flight."""
+    model = build_featurizer(tmp_path / "model")
+    (model / "code" / "slow.py").write_text(textwrap.dedent("""
+        import time
+        def model_fn(model_dir): return None
+        def transform_fn(model, body, content_type, accept):
+            time.sleep(0.2)
+            return ("ok", "text/plain")
+    """))
+    with serve("sklearn", model, env={"SAGEMAKER_PROGRAM": "slow.py"}, tmp_path=tmp_path) as server:
+        def invoke(_index: int) -> int:
+            return requests.post(f"{server.url}/invocations", data="1", headers={"Content-Type": "text/csv"},
+                                 timeout=30).status_code
+
+        # 100 requests, 16 at a time: past the inline dispatch's first probe (the 64th request).
+        with ThreadPoolExecutor(16) as pool:
+            futures = [pool.submit(invoke, index) for index in range(100)]
+            pings = []
+            while not all(future.done() for future in futures):
+                started = time.perf_counter()
+                assert requests.get(f"{server.url}/ping", timeout=5).status_code == 200
+                pings.append(time.perf_counter() - started)
+                time.sleep(0.005)
+            assert [future.result() for future in futures] == [200] * 100
+    assert len(pings) > 50
+    # One request at a time inline would make a ping wait for up to 16 x 0.2 s; the probe costs one.
+    assert max(pings) < 0.6, f"slowest /ping {max(pings):.3f} s"

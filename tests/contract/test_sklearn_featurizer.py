@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import joblib
 import numpy as np
@@ -90,8 +91,10 @@ def test_unknown_route_is_404_json(featurizer_server):
 def test_request_log_line_is_structured(featurizer_server):
     requests.post(f"{featurizer_server.url}/invocations", data=ROWS, headers={"Content-Type": "text/csv",
                   "X-Amzn-SageMaker-Inference-Id": "trace-me-123"}, timeout=10)
-    lines = [line for line in featurizer_server.log().splitlines() if "trace-me-123" in line]
-    assert lines, featurizer_server.log()
+    deadline = time.monotonic() + 5  # the access log is written off the request path, in batches
+    while not (lines := [line for line in featurizer_server.log().splitlines() if "trace-me-123" in line]):
+        assert time.monotonic() < deadline, featurizer_server.log()
+        time.sleep(0.02)
     record = json.loads(lines[-1].split(": ", 1)[1])
     assert record["path"] == "/invocations" and record["status"] == 200
     assert record["bytes_in"] == len(ROWS) and record["latency_ms"] > 0

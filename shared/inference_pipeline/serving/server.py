@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from inference_pipeline.serving.rsgi import BodyPolicy, RSGIBridge
+from inference_pipeline.serving.rsgi import BodyPolicy, InlinePolicy, RSGIBridge
 from inference_pipeline.serving.runtime import Runtime
 from inference_pipeline.serving.settings import ServingSettings
 
@@ -101,7 +101,16 @@ def build_worker_app() -> Any:
     # on the import lock until the factory returned.
     app = create_app(runtime, settings, start_loading=False)
     app.holder.load()
-    return RSGIBridge(app, body_policy(settings), settings.threads)
+    return RSGIBridge(app, body_policy(settings), settings.threads, inline=inline_policy(settings))
+
+
+#: Answered on the event loop whatever the model's speed: constant-time, and /ping must not wait
+#: for a pool thread behind slow requests.
+HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
+
+
+def inline_policy(settings: ServingSettings) -> InlinePolicy:
+    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS)
 
 
 def preload_modules(names: tuple[str, ...]) -> None:

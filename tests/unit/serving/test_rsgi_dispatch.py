@@ -1,0 +1,172 @@
+"""Which requests the RSGI bridge runs on the event loop's thread and which on its pool."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from inference_pipeline.serving.rsgi import BodyPolicy, InlineDispatch, InlinePolicy, RSGIBridge
+
+BUDGET = InlinePolicy(budget_s=0.002, max_body_bytes=100, always=frozenset({"/ping"}), probe_interval=4,
+                      max_probe_interval=16)
+
+
+def _probed(dispatch: InlineDispatch) -> int:
+    """How many requests went to the pool before the next probe, the probe included."""
+    count = 1
+    while not dispatch.runs_inline("/invocations", 10):
+        count += 1
+    return count
+
+
+def test_the_first_requests_go_to_the_pool_until_a_probe_finds_the_app_fast() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    assert _probed(dispatch) == 4
+    dispatch.observe(0.001, 0.001)
+    assert all(dispatch.runs_inline("/invocations", 10) for _ in range(5))
+
+
+def test_a_fast_app_runs_inline_until_a_request_overruns_the_budget() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    _probed(dispatch)
+    dispatch.observe(0.001, 0.001)
+    assert dispatch.runs_inline("/invocations", 10)
+    dispatch.observe(0.001, 0.001)
+    assert dispatch.runs_inline("/invocations", 10)
+    dispatch.observe(0.05, 0.05)  # far over the CPU budget
+    assert [dispatch.runs_inline("/invocations", 10) for _ in range(4)] == [False, False, False, True]
+
+
+def test_one_preempted_request_keeps_inline_dispatch_a_slow_phase_ends_it() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    _probed(dispatch)
+    dispatch.observe(0.001, 0.001)
+    dispatch.observe(0.001, 0.009)  # descheduled for 8 ms
+    assert dispatch.runs_inline("/invocations", 10)
+    for _ in range(3):
+        dispatch.observe(0.003, 0.003)  # over the 2 ms CPU budget, request after request
+    assert not dispatch.runs_inline("/invocations", 10)
+
+
+def test_waiting_on_io_counts_as_slow_although_it_uses_no_cpu() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    _probed(dispatch)
+    dispatch.observe(0.0001, 0.0061)  # the probe: more than wall_factor (3) x the budget
+    assert not dispatch.runs_inline("/invocations", 10)
+
+
+def test_slow_probes_wait_longer_each_time_and_a_fast_one_brings_inline_back() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    gaps = []
+    for _ in range(5):
+        gaps.append(_probed(dispatch))
+        dispatch.observe(0.01, 0.01)  # a slow probe
+    assert gaps == [4, 8, 16, 16, 16]
+    _probed(dispatch)
+    dispatch.observe(0.001, 0.001)
+    assert all(dispatch.runs_inline("/invocations", 10) for _ in range(5))
+    dispatch.observe(0.01, 0.01)
+    assert sum(not dispatch.runs_inline("/invocations", 10) for _ in range(4)) == 3  # interval reset to 4
+
+
+def test_large_bodies_and_a_zero_budget_go_to_the_pool_health_checks_never_do() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    _probed(dispatch)
+    dispatch.observe(0.001, 0.001)
+    assert not dispatch.runs_inline("/invocations", 101)
+    never = InlineDispatch(InlinePolicy(budget_s=0.0, always=frozenset({"/ping"})))
+    assert not never.runs_inline("/invocations", 0)
+    assert never.runs_inline("/ping", 0)
+    dispatch.observe(1.0, 1.0)
+    assert dispatch.runs_inline("/ping", 0)
+
+
+@dataclass
+class _Scope:
+    path: str
+    method: str = "POST"
+    proto: str = "http"
+    query_string: str = ""
+    http_version: str = "1.1"
+    server: str = "127.0.0.1:8080"
+    client: str = "127.0.0.1:5000"
+    scheme: str = "http"
+    authority: str = "127.0.0.1:8080"
+    headers: dict[str, str] = field(default_factory=lambda: {"content-length": "2"})
+
+
+class _Protocol:
+    def __init__(self, body: bytes) -> None:
+        self._chunks = [body, b""]
+        self.response: tuple[int, list[tuple[str, str]], bytes] | None = None
+
+    def __aiter__(self) -> _Protocol:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if not self._chunks:
+            raise StopAsyncIteration
+        return self._chunks.pop(0)
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.response = (status, headers, body)
+
+
+class _App:
+    """Answers with the name of the thread it ran on; ``delay_s`` of sleep (I/O) per call."""
+
+    def __init__(self, delay_s: float = 0.0, use_asyncio: bool = False) -> None:
+        self.delay_s = delay_s
+        self.use_asyncio = use_asyncio
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if self.use_asyncio:
+            asyncio.run(asyncio.sleep(0))  # what a script calling an async client does
+        time.sleep(self.delay_s)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [threading.current_thread().name.encode()]
+
+
+def _serve(app: _App, paths: list[str], policy: InlinePolicy = BUDGET) -> list[str]:
+    async def run() -> list[str]:
+        bridge = RSGIBridge(app, BodyPolicy(max_bytes=1000, timeout_s=5), threads=2, inline=policy)
+        answers = []
+        try:
+            for path in paths:
+                protocol = _Protocol(b"{}")
+                await bridge.__rsgi__(_Scope(path), protocol)
+                assert protocol.response is not None and protocol.response[0] == 200
+                answers.append(protocol.response[2].decode())
+        finally:
+            bridge.__rsgi_del__(None)
+        return answers
+
+    return asyncio.run(run())
+
+
+def _on_pool(names: list[str]) -> bool:
+    return all(name.startswith("request-") for name in names)
+
+
+def test_a_fast_app_answers_on_the_loop_thread_from_the_first_probe_on() -> None:
+    answers = _serve(_App(), ["/invocations"] * 6)
+    assert _on_pool(answers[:3])
+    assert answers[3:] == [threading.current_thread().name] * 3
+
+
+def test_a_slow_app_stays_on_the_pool_after_its_probe() -> None:
+    answers = _serve(_App(delay_s=0.03), ["/invocations"] * 8)
+    assert answers[3] == threading.current_thread().name  # the probe
+    assert _on_pool(answers[:3]) and _on_pool(answers[4:])
+
+
+def test_without_an_inline_policy_every_request_runs_on_the_pool() -> None:
+    assert _on_pool(_serve(_App(), ["/invocations"] * 70 + ["/ping"], policy=InlinePolicy()))
+
+
+def test_an_app_calling_asyncio_run_works_inline() -> None:
+    answers = _serve(_App(use_asyncio=True), ["/invocations"] * 5 + ["/ping"])
+    assert answers[4:] == [threading.current_thread().name] * 2
