@@ -41,7 +41,7 @@ from inference_pipeline.pipeline.frontdoor import (
 )
 from inference_pipeline.pipeline.frontdoor_app import create_frontdoor_app
 from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, RSGIBridge
-from inference_pipeline.serving.server import http_options
+from inference_pipeline.serving.server import http_options, tune_collector
 from inference_pipeline.serving.settings import load_settings
 
 
@@ -93,6 +93,7 @@ def build_worker_app() -> Any:
     max_request, max_hop = request_limits(os.environ.get(MAX_REQUEST_MB_ENV))
     endpoint, capture = build_endpoint(json.loads(os.environ[CONFIG_ENV]), max_hop)
     app = create_frontdoor_app(endpoint, capture, max_request)
+    tune_collector()
     return RSGIBridge(app, BodyPolicy(max_bytes=max_request, timeout_s=read_timeout_s()),
                       int(os.environ.get(THREADS_ENV, "8")), on_body_error=refuse_body)
 

@@ -146,11 +146,13 @@ class MicroBatcher:
 
     def predict(self, data: Any, context: Any, *, announced: bool = False) -> Any:
         """predict(data) — shared with concurrent requests of the same shape family."""
-        if merge_key(data) is None:
+        rows = row_count(data) if merge_key(data) is not None else None
+        if rows is None or rows >= self.max_batch_size:
+            # Nothing can join it: predict on this thread, without the batching thread's hand-off.
             if announced:
                 self.gone()
             return self._predict(data, context)
-        pending = _Pending(data, context, row_count(data))
+        pending = _Pending(data, context, rows)
         with self._lock:
             self._ensure_thread()
             if announced:

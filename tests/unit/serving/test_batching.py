@@ -138,3 +138,17 @@ def test_unsplittable_output_is_recomputed_per_request():
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda n: batcher.predict(np.ones((n, 2)), None), [1, 2, 3, 4, 1, 2, 3, 4]))
     assert results == [{"rows": n} for n in [1, 2, 3, 4, 1, 2, 3, 4]]
+
+
+def test_a_request_as_large_as_a_batch_predicts_on_its_own_thread():
+    threads: list[str] = []
+
+    def model(data, context):
+        threads.append(threading.current_thread().name)
+        return data * 2
+
+    batcher = MicroBatcher(model, max_batch_size=4, max_delay_s=0.0)
+    assert (batcher.predict(np.ones((4, 2)), None) == 2).all()
+    assert threads == [threading.current_thread().name] and batcher.batches == 0
+    batcher.predict(np.ones((3, 2)), None)  # small: through the batching thread
+    assert threads[-1] != threading.current_thread().name and batcher.batches == 1
