@@ -33,8 +33,12 @@ def _children(pid: int) -> list[int]:
 
 
 def test_sigkill_of_a_worker_under_load(tmp_path):
-    """kill -9 one of two workers mid-traffic: nothing hangs, only requests in flight may fail
-    (one per client at most), and the server answers /ping and requests afterwards."""
+    """kill -9 one of two workers mid-traffic: nothing hangs, only requests at the moment of the
+    kill may fail, and the server answers /ping and requests afterwards.
+
+    At the moment of the kill a client may lose two requests: the one on its connection to the
+    dying worker, and one on a new connection the kernel handed to that worker in the
+    milliseconds before it was gone (seen once, in a full-suite run on the 2 busy cores)."""
     model = build_regressor(tmp_path / "model", n_features=3)
     with serve("sklearn", model, workers=2, tmp_path=tmp_path) as server:
         wait_for_ping(f"{server.url}/ping", timeout=10)
@@ -59,7 +63,9 @@ def test_sigkill_of_a_worker_under_load(tmp_path):
         replaced = _children(server.process.pid)
         log = server.log()
     assert traffic.hung == 0, "a client thread was still waiting for an answer"
-    assert len(failed) <= CLIENTS, f"{len(failed)} failed (only the {CLIENTS} in flight may): {failed[:5]}\n{log}"
+    at_kill = [o for o in failed if o.started <= killed_at[0] + 0.5]
+    assert at_kill == failed, f"requests failed well after the kill: {failed[:5]}\n{log}"
+    assert len(failed) <= 2 * CLIENTS, f"{len(failed)} failed (at most 2 per client may): {failed[:5]}\n{log}"
     assert all(o.status in (0, 500, 502, 503) for o in failed), failed
     assert after_kill and all(o.status == 200 for o in after_kill), "requests failed after the worker died"
     assert ping.status_code == 200 and set(afterwards) == {200}
