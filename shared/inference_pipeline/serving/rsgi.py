@@ -202,7 +202,7 @@ class InlinePolicy:
     budget_s: float = 0.0
     #: ... and at most this many times as much wall time (an app waiting on I/O uses no CPU, but
     #: must not hold the loop; the factor leaves room for the OS preempting a busy worker).
-    wall_factor: float = 3.0
+    wall_factor: float = 2.0
     #: Bodies larger than this always go to the pool: their cost grows with their size.
     max_body_bytes: int = 64 * 1024
     #: Paths answered inline whatever the app's speed (constant-time health checks: ``/ping`` must

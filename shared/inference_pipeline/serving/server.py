@@ -115,23 +115,16 @@ def inline_policy(settings: ServingSettings) -> InlinePolicy:
     return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS)
 
 
-#: The cyclic collector's thresholds in a worker (CPython's: 700, 10, 10). A request allocates
-#: thousands of objects (a pandas frame alone hundreds), almost none in cycles: at 700 the
-#: collector ran several times per request.
-GC_THRESHOLDS = (20_000, 20, 20)
-
-
 def tune_collector() -> None:
-    """Freeze what the worker holds once its model is loaded, and collect less often.
+    """Freeze what the worker holds once its model is loaded.
 
     The libraries and the model are hundreds of thousands of long-lived objects: frozen, the
-    collector's full passes skip them (unfrozen, one pass took tens of milliseconds mid-request:
-    the featurizer's p99 at one client was ~110 ms against a p50 of 12 ms; frozen, 21 ms).
-    Measured with wrk on the sklearn image, featurizer at 32 clients: 310 → 515 req/s with the
-    thresholds raised on top of the freeze."""
+    cyclic collector's full passes skip them (unfrozen, one pass took tens of milliseconds
+    mid-request: the featurizer's p99 at one client was ~110 ms against a p50 of 12 ms; frozen,
+    21 ms). The thresholds stay CPython's: raised to (20,000, 20, 20) they made the xgboost
+    image's p99 at 8 clients ~50 ms instead of ~10 (its per-request garbage then piles up)."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def preload_modules(names: tuple[str, ...]) -> None:

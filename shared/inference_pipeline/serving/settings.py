@@ -162,11 +162,12 @@ class ServingSettings:
     max_batch_size: int = _setting("INFERENCE_PIPELINE_MAX_BATCH_SIZE", _integer(1, 100_000), 64)
     max_batch_delay_ms: float = _setting("INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS", _number(0, 1000), 0.0)
     # A request runs on the worker's event loop thread, not a pool thread, while its requests take
-    # at most this much CPU time, and 3x as much wall time (serving.rsgi.InlineDispatch); 0 sends
-    # every request to the pool. 2 ms
-    # keeps small models inline and a featurizer (3 ms a call, whatever its rows) on the pool,
-    # where concurrent requests merge into one predict (benchmarks/results/server-choice.md).
-    inline_budget_ms: float = _setting("INFERENCE_PIPELINE_INLINE_BUDGET_MS", _number(0, 1000), 2.0)
+    # at most this much CPU time, and 2x as much wall time (serving.rsgi.InlineDispatch); 0 sends
+    # every request to the pool. 5 ms keeps small models and 100-row requests inline (sparkml
+    # 100 rows c=8: 550-620 req/s at 2 ms, 880-1,050 at 5) and a featurizer (8 ms or more a call
+    # here) on the pool, where concurrent requests merge into one predict
+    # (benchmarks/results/server-choice.md).
+    inline_budget_ms: float = _setting("INFERENCE_PIPELINE_INLINE_BUDGET_MS", _number(0, 1000), 5.0)
 
     @property
     def header_timeout_ms(self) -> int:

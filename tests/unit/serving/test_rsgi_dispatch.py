@@ -54,7 +54,7 @@ def test_one_preempted_request_keeps_inline_dispatch_a_slow_phase_ends_it() -> N
 def test_waiting_on_io_counts_as_slow_although_it_uses_no_cpu() -> None:
     dispatch = InlineDispatch(BUDGET)
     _probed(dispatch)
-    dispatch.observe(0.0001, 0.0061)  # the probe: more than wall_factor (3) x the budget
+    dispatch.observe(0.0001, 0.0041)  # the probe: more than wall_factor (2) x the budget
     assert not dispatch.runs_inline("/invocations", 10)
 
 
