@@ -220,9 +220,10 @@ class InlineDispatch:
     "Fast" is measured, per worker, by running a request inline as a probe: requests go to the
     pool until the ``interval``-th, the probe; one within the budget makes every request after it
     inline, until their running times overrun the budget (the model got slower, the script waits
-    on I/O, large batches). The first probe comes after ``probe_interval`` requests, not at the first (a model's
-    first predicts are its slowest: lazy set-up, cold caches), and each slow probe doubles the
-    interval, so a slow app blocks the loop for one request at the 64th, the 192nd, the 448th..."""
+    on I/O, large batches). The first probe comes after ``probe_interval`` requests, not at the
+    first (a model's first predicts are its slowest: lazy set-up, cold caches), and each slow probe
+    doubles the interval, so a slow app blocks the loop for one request at the 64th, the 192nd,
+    the 448th..."""
 
     #: Weight of the newest inline request in the running CPU and wall times: a lone request
     #: preempted by the OS does not end inline dispatch, a slow phase does within a few requests,
@@ -256,12 +257,21 @@ class InlineDispatch:
         else:  # a probe: its own times decide
             self._cpu_s, self._wall_s = cpu_s, wall_s
         if self._cpu_s <= policy.budget_s and self._wall_s <= policy.budget_s * policy.wall_factor:
-            self.fast, self.interval = True, self.policy.probe_interval
+            self.fast, self.interval = True, policy.probe_interval
             return
         if not self.fast:  # a slow probe: wait longer before the next
-            self.interval = min(self.interval * 2, self.policy.max_probe_interval)
+            self.interval = min(self.interval * 2, policy.max_probe_interval)
         self.fast = False
         self._until_probe = self.interval
+
+    def call(self, app: WSGIApp, environ: Environ, path: str) -> tuple[int, Headers, bytes]:
+        """Run a request ``runs_inline`` chose, here; its times count unless its path is ``always``."""
+        if path in self.policy.always:
+            return call_inline(app, environ)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        answer = call_inline(app, environ)
+        self.observe(time.thread_time() - started_cpu, time.perf_counter() - started)
+        return answer
 
 
 def call_inline(app: WSGIApp, environ: Environ) -> tuple[int, Headers, bytes]:
@@ -376,10 +386,7 @@ class RSGIBridge:
             if isinstance(body_input, _UnreadableBody) and self.on_body_error is not None:
                 status, response_headers, body = self.on_body_error(body_input.error, environ)
             elif self.dispatch.runs_inline(scope.path, size):
-                started, started_cpu = time.perf_counter(), time.thread_time()
-                status, response_headers, body = call_inline(self.app, environ)
-                if scope.path not in self.dispatch.policy.always:
-                    self.dispatch.observe(time.thread_time() - started_cpu, time.perf_counter() - started)
+                status, response_headers, body = self.dispatch.call(self.app, environ, scope.path)
             else:
                 status, response_headers, body = await self.threads.run(functools.partial(call_wsgi, self.app, environ))
         except Exception:  # the app's own bug: its handlers answer every request error themselves
