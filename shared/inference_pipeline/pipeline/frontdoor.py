@@ -1,23 +1,23 @@
 """A local stand-in for a SageMaker endpoint in front of an inference pipeline.
 
-``SerialPipeline.invoke`` calls each container in order: the client's Content-Type goes to the
-first, each response's Content-Type to the next, the client's Accept to the last (intermediate
-containers answer in their own default format, as on SageMaker). In ``Direct`` mode only the
-container named by ``X-Amzn-SageMaker-Target-Container-Hostname`` is called. SageMaker's limits
-apply (6 MB in, 5 MB between containers) and its errors: a container answering 4xx/5xx gives 424
-``ModelError`` naming the container with its original status and message; an unreachable container
-gives 503 naming it. ``Endpoint`` holds the production variants (each a list of pipeline copies,
-its instances) and picks one per request: the requested ``TargetVariant``, else by weight.
+``SerialPipeline.invoke`` calls each container in order (a coroutine: everything here runs on
+the front door's event loop): the client's Content-Type goes to the first, each response's
+Content-Type to the next, the client's Accept to the last (intermediate containers answer in
+their own default format, as on SageMaker). In ``Direct`` mode only the container named by
+``X-Amzn-SageMaker-Target-Container-Hostname`` is called. SageMaker's limits apply (6 MB in,
+5 MB between containers) and its errors: a container answering 4xx/5xx gives 424 ``ModelError``
+naming the container with its original status and message; an unreachable container gives 503
+naming it. ``Endpoint`` holds the production variants (each a list of pipeline copies, its
+instances) and picks one per request: the requested ``TargetVariant``, else by weight.
 The HTTP side is :mod:`inference_pipeline.pipeline.frontdoor_app`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -137,11 +137,11 @@ class SerialPipeline:
         self.connections = HopConnections(timeout)
         self.max_hop_bytes = max_hop_bytes
 
-    def ping(self) -> dict[str, str]:
+    async def ping(self) -> dict[str, str]:
         """Container name → problem, for every container that is not healthy (empty: all good)."""
-        def check(hop: Hop) -> tuple[str, str | None]:
+        async def check(hop: Hop) -> tuple[str, str | None]:
             try:
-                answer = self.connections.request("GET", hop.url, "/ping", None, {}, timeout=self.ping_timeout)
+                answer = await self.connections.request("GET", hop.url, "/ping", None, {}, timeout=self.ping_timeout)
             except (HopUnreachable, HopTimeout) as exc:
                 return hop.name, f"unreachable ({type(exc).__name__}: {exc})"
             if answer.status != 200:
@@ -149,8 +149,7 @@ class SerialPipeline:
                 return hop.name, f"ping answered {answer.status}: {text}"
             return hop.name, None
 
-        with ThreadPoolExecutor(max_workers=len(self.hops)) as pool:
-            results = list(pool.map(check, self.hops))
+        results = await asyncio.gather(*(check(hop) for hop in self.hops))
         return {name: problem for name, problem in results if problem}
 
     def route(self, target_container: str | None) -> list[Hop]:
@@ -169,8 +168,8 @@ class SerialPipeline:
                                    "it has " + ", ".join(self.by_name))
         return [hop]
 
-    def invoke(self, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
-               request_id: str, *, target_container: str | None = None) -> Answer:
+    async def invoke(self, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
+                     request_id: str, *, target_container: str | None = None) -> Answer:
         started = time.perf_counter()
         trace = Trace(request_id=request_id, status=200, millis=0.0, variant=self.variant, instance=self.instance)
         current_type = content_type
@@ -180,8 +179,8 @@ class SerialPipeline:
             for index, hop in enumerate(hops):
                 last = index == len(hops) - 1
                 # every container gets the client's custom attributes; the client gets the last one's
-                body, current_type, attributes = self._call(hop, body, current_type, accept if last else None,
-                                                            dict(headers), trace)
+                body, current_type, attributes = await self._call(hop, body, current_type,
+                                                                  accept if last else None, dict(headers), trace)
                 if not last and self.max_hop_bytes is not None and len(body) > self.max_hop_bytes:
                     following = hops[index + 1].name
                     limit = f"{self.max_hop_bytes // (1024 * 1024)} MB"
@@ -203,8 +202,8 @@ class SerialPipeline:
         # SageMaker's stream is {Variant}/{InstanceId}/{ContainerHostname}; locally the instance is a copy number.
         return f"local:{self.variant}/{self.instance}/{hop.name}"
 
-    def _call(self, hop: Hop, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
-              trace: Trace) -> tuple[bytes, str, str | None]:
+    async def _call(self, hop: Hop, body: bytes, content_type: str, accept: str | None, headers: dict[str, str],
+                    trace: Trace) -> tuple[bytes, str, str | None]:
         if content_type:
             headers["Content-Type"] = content_type
         if accept:
@@ -213,7 +212,7 @@ class SerialPipeline:
         trace.hops.append(hop_trace)
         started = time.perf_counter()
         try:
-            answer = self.connections.request("POST", hop.url, "/invocations", body, headers)
+            answer = await self.connections.request("POST", hop.url, "/invocations", body, headers)
         except HopTimeout:
             raise model_error(hop.name, 408, f"container {hop.name} did not answer within {self.timeout:g} s", "",
                               self.log_stream(hop)) from None
@@ -267,7 +266,6 @@ class Endpoint:
         self.name = name
         self.variants = {v.name: v for v in variants}
         self._credit = {v.name: 0.0 for v in variants}
-        self._lock = threading.Lock()
         self.traces: deque[Trace] = variants[0].instances[0].traces
 
     @property
@@ -283,20 +281,20 @@ class Endpoint:
             return variant
         if len(self.variants) == 1:
             return next(iter(self.variants.values()))
-        with self._lock:
-            total = 0.0
-            for name, variant in self.variants.items():
-                self._credit[name] += variant.weight
-                total += variant.weight
-            chosen = max(self.variants, key=lambda n: self._credit[n])
-            self._credit[chosen] -= total
+        total = 0.0  # no lock: requests are routed on the event loop's one thread
+        for name, variant in self.variants.items():
+            self._credit[name] += variant.weight
+            total += variant.weight
+        chosen = max(self.variants, key=lambda n: self._credit[n])
+        self._credit[chosen] -= total
         return self.variants[chosen]
 
-    def ping(self) -> dict[str, str]:
+    async def ping(self) -> dict[str, str]:
         problems: dict[str, str] = {}
         several = len(self.pipelines) > 1
-        for pipeline in self.pipelines:
-            for name, problem in pipeline.ping().items():
+        answers = await asyncio.gather(*(pipeline.ping() for pipeline in self.pipelines))
+        for pipeline, answer in zip(self.pipelines, answers, strict=True):
+            for name, problem in answer.items():
                 problems[f"{pipeline.variant}/{pipeline.instance}/{name}" if several else name] = problem
         return problems
 

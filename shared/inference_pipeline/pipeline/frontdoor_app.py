@@ -6,8 +6,12 @@ endpoint_url=...)`` sends), ``POST /invocations`` (the same, without a name), ``
 
 Errors carry their code in ``x-amzn-ErrorType`` (botocore's rest-json parser reads it first), so
 ``client.exceptions.ModelError`` and friends are raised with the body's ``Message``,
-``OriginalStatusCode``, ``OriginalMessage`` and ``LogStreamArn``. A plain WSGI callable, not a
-framework: the front door must cost less than a container hop.
+``OriginalStatusCode``, ``OriginalMessage`` and ``LogStreamArn``.
+
+An RSGI app (granian's native interface), not a framework, and all of it on the worker's event
+loop: the body is awaited there under the containers' size and time bounds (``serving.rsgi``),
+and so are the container calls (``hop_client``). Handing each request to a thread and back, as a
+WSGI app, cost more than a container hop: the front door must cost less.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,102 +36,118 @@ from inference_pipeline.pipeline.frontdoor import (
     validation_error,
 )
 from inference_pipeline.pipeline.hop_client import HopTimeout, HopUnreachable
+from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, read_body
 
 log = logging.getLogger("inference_pipeline.pipeline.frontdoor")
 
-Environ = dict[str, Any]
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
-
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
-            424: "Failed Dependency", 500: "Internal Server Error", 503: "Service Unavailable"}
+Headers = list[tuple[str, str]]
+#: (status, headers, body) of an answer.
+Reply = tuple[int, Headers, bytes]
 _PREFIX, _SUFFIX = "/endpoints/", "/invocations"
+_JSON = ("Content-Type", "application/json")
+_INTERNAL = {"ErrorCode": "InternalFailure", "Message": "the local front door failed while serving the request"}
 
 
-def _status(code: int) -> str:
-    return f"{code} {_REASONS.get(code, '')}".rstrip()
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    #: Bytes sent; for a body over the limit, the size its Content-Length declared (it was not read).
+    size: int
 
-
-def _header(environ: Environ, name: str) -> str | None:
-    value = environ.get("HTTP_" + name.upper().replace("-", "_"))
-    return value if value else None
-
-
-def _read_body(environ: Environ, limit: int | None) -> tuple[bytes, int]:
-    """(body, size). The RSGI bridge (serving.rsgi, frontdoor_server) has read the body already,
-    under the same ``limit`` (None: none): a body whose Content-Length is over it arrives unread
-    (its size is the declared one), a chunked one at most ``limit + 1`` bytes, enough to tell
-    "too large"."""
-    length = environ.get("CONTENT_LENGTH")
-    if limit is not None and length and length.isdigit() and int(length) > limit:
-        return b"", int(length)
-    body = bytes(environ["wsgi.input"].read())
-    return body, len(body)
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower()) or None
 
 
 class FrontDoor:
-    """The WSGI app around an :class:`Endpoint` (and its optional data capture)."""
+    """The RSGI app around an :class:`Endpoint` (and its optional data capture)."""
 
     def __init__(self, endpoint: Endpoint, capture: DataCapture | None = None,
-                 max_request_bytes: int | None = MAX_REQUEST_BYTES) -> None:
+                 max_request_bytes: int | None = MAX_REQUEST_BYTES, read_timeout_s: float = 10.0) -> None:
         self.endpoint = endpoint
         self.capture = capture
         self.max_request_bytes = max_request_bytes  # None: no limit (a batch job with MaxPayloadInMB 0)
+        self.body_policy = BodyPolicy(max_bytes=max_request_bytes, timeout_s=read_timeout_s)
 
-    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            return
+        headers = scope.headers
+        declared = headers.get("content-length")
+        try:
+            body = await read_body(protocol, declared, "chunked" in headers.get("transfer-encoding", "").lower(),
+                                   self.body_policy)
+        except RequestBodyError as exc:
+            # InvokeEndpoint's 400; whatever is left of a broken or late body must not be read as
+            # the next request.
+            status, reply_headers, payload = self._refuse_body(exc, headers)
+            protocol.response_bytes(status, [*reply_headers, ("Connection", "close")], payload)
+            return
+        size = len(body)
+        limit = self.max_request_bytes
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            size = int(declared)  # refused unread by read_body
+        try:
+            status, reply_headers, payload = await self.handle(Request(scope.method, scope.path, headers, body, size))
+        except Exception:  # a bug of ours: the client still gets an answer
+            log.exception("%s %s failed", scope.method, scope.path)
+            status, reply_headers, payload = 500, [_JSON, ("x-amzn-ErrorType", "InternalFailure")], \
+                json.dumps(_INTERNAL).encode()
+        protocol.response_bytes(status, reply_headers, payload)
+
+    async def handle(self, request: Request) -> Reply:
+        method, path = request.method, request.path
         if path == "/invocations" or (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             if method != "POST":
-                return self._send(start_response, 405, *self._error_body(validation_error(
-                    f"method {method} is not allowed on {path}; InvokeEndpoint is a POST")))
+                return 405, *self._error_body(validation_error(
+                    f"method {method} is not allowed on {path}; InvokeEndpoint is a POST"))
             name = unquote(path[len(_PREFIX):-len(_SUFFIX)]) if path != "/invocations" else None
-            return self._invoke(environ, start_response, name)
+            return await self._invoke(request, name)
         if path == "/ping" and method == "GET":
-            return self._ping(start_response)
+            return await self._ping()
         if path == "/traces" and method == "GET":
-            body = json.dumps([asdict(t) for t in self.endpoint.traces], indent=2).encode()
-            return self._send(start_response, 200, body, [("Content-Type", "application/json")])
+            return 200, [_JSON], json.dumps([asdict(t) for t in self.endpoint.traces], indent=2).encode()
         if path == "/execution-parameters" and method == "GET":
-            return self._execution_parameters(start_response)
-        return self._send(start_response, 404, json.dumps(
+            return await self._execution_parameters()
+        return 404, [_JSON], json.dumps(
             {"ErrorCode": "NotFound", "Message": f"no route {method} {path}: the front door serves "
-             "POST /endpoints/{EndpointName}/invocations, POST /invocations, GET /ping, GET /traces"}).encode(),
-            [("Content-Type", "application/json")])
+             "POST /endpoints/{EndpointName}/invocations, POST /invocations, GET /ping, GET /traces"}).encode()
 
     # ------------------------------------------------------------------ InvokeEndpoint
 
-    def _invoke(self, environ: Environ, start_response: StartResponse, name: str | None) -> Iterable[bytes]:
-        inference_id = _header(environ, INFERENCE_ID)
+    async def _invoke(self, request: Request, name: str | None) -> Reply:
+        inference_id = request.header(INFERENCE_ID)
         request_id = inference_id or uuid.uuid4().hex
         limit = self.max_request_bytes
-        body, size = _read_body(environ, limit)
-        if limit is not None and size > limit:
+        if limit is not None and request.size > limit:
             # SageMaker answers a bare 413 (botocore reports the code as "413"); say who refused
             why = "InvokeEndpoint's body limit" if limit == MAX_REQUEST_BYTES else "the transform job's MaxPayloadInMB"
             message = (f"HTTP content length exceeded {limit} bytes. The local front door refused "
-                       f"this {size}-byte request before any container saw it ({why}).")
-            return self._send(start_response, 413, json.dumps({"message": message, "ErrorCode": "ValidationError",
-                                                                "Message": message}).encode(),
-                              [("Content-Type", "application/json"), ("X-Request-Id", request_id)])
-        content_type = environ.get("CONTENT_TYPE") or ""
-        accept = _header(environ, "Accept")
+                       f"this {request.size}-byte request before any container saw it ({why}).")
+            return 413, [_JSON, ("X-Request-Id", request_id)], json.dumps(
+                {"message": message, "ErrorCode": "ValidationError", "Message": message}).encode()
+        body = request.body
+        content_type = request.header("Content-Type") or ""
+        accept = request.header("Accept")
         forwarded = {header: value for header in (CUSTOM_ATTRIBUTES, INFERENCE_ID)
-                     if (value := _header(environ, header)) is not None}
+                     if (value := request.header(header)) is not None}
         trace: Trace | None = None
         try:
             if name is not None and self.endpoint.name is not None and name != self.endpoint.name:
                 raise validation_error(f"Endpoint {name} of account local not found. This front door serves "
                                        f"endpoint {self.endpoint.name}.")
-            variant = self.endpoint.choose(_header(environ, "X-Amzn-SageMaker-Target-Variant"))
-            answer: Answer = variant.next_instance().invoke(
+            variant = self.endpoint.choose(request.header("X-Amzn-SageMaker-Target-Variant"))
+            answer: Answer = await variant.next_instance().invoke(
                 body, content_type, accept, forwarded, request_id,
-                target_container=_header(environ, "X-Amzn-SageMaker-Target-Container-Hostname"))
+                target_container=request.header("X-Amzn-SageMaker-Target-Container-Hostname"))
         except PipelineError as exc:
             trace = exc.trace
             log.warning("request %s failed: %s", request_id, exc.payload.get("Message"))
-            payload, headers = self._error_body(exc)
+            headers, payload = self._error_body(exc)
             self._log(request_id, exc.status, trace)
-            return self._send(start_response, exc.status, payload, headers + self._trace_headers(request_id, trace))
+            return exc.status, headers + self._trace_headers(request_id, trace), payload
         trace = answer.trace
         if self.capture is not None and self.capture.sampled():
             self.capture.record(variant.name, request_body=body, request_type=content_type, response_body=answer.body,
@@ -137,15 +157,22 @@ class FrontDoor:
         if answer.custom_attributes is not None:
             headers.append((CUSTOM_ATTRIBUTES, answer.custom_attributes))
         self._log(request_id, 200, trace)
-        return self._send(start_response, 200, answer.body, headers + self._trace_headers(request_id, trace))
+        return 200, headers + self._trace_headers(request_id, trace), answer.body
 
     @staticmethod
-    def _error_body(exc: PipelineError) -> tuple[bytes, list[tuple[str, str]]]:
+    def _error_body(exc: PipelineError) -> tuple[Headers, bytes]:
         code = str(exc.payload.get("ErrorCode", "InternalFailure"))
-        return json.dumps(exc.payload).encode(), [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+        return [_JSON, ("x-amzn-ErrorType", code)], json.dumps(exc.payload).encode()
 
     @staticmethod
-    def _trace_headers(request_id: str, trace: Trace | None) -> list[tuple[str, str]]:
+    def _refuse_body(error: RequestBodyError, headers: Mapping[str, str]) -> Reply:
+        """InvokeEndpoint's 400 for a body cut short, malformed or late (the front door reads no further)."""
+        request_id = headers.get(INFERENCE_ID.lower()) or uuid.uuid4().hex
+        return 400, [_JSON, ("x-amzn-ErrorType", "ValidationError"), ("X-Request-Id", request_id)], \
+            json.dumps(validation_error(str(error)).payload).encode()
+
+    @staticmethod
+    def _trace_headers(request_id: str, trace: Trace | None) -> Headers:
         headers = [("X-Request-Id", request_id), ("x-amzn-RequestId", request_id)]
         if trace is not None and trace.hops:
             headers.append(("X-Inference-Pipeline-Hops", ";".join(f"{h.container}={h.millis}ms" for h in trace.hops)))
@@ -162,33 +189,22 @@ class FrontDoor:
 
     # ------------------------------------------------------------------ the rest
 
-    def _ping(self, start_response: StartResponse) -> Iterable[bytes]:
-        problems = self.endpoint.ping()
+    async def _ping(self) -> Reply:
+        problems = await self.endpoint.ping()
         if not problems:
-            return self._send(start_response, 200, b"", [])
+            return 200, [], b""
         body = {"ErrorCode": "ServiceUnavailable", "Message": "containers failed the ping check: "
                 + ", ".join(sorted(problems)), "Containers": problems}
-        return self._send(start_response, 503, json.dumps(body).encode(), [("Content-Type", "application/json")])
+        return 503, [_JSON], json.dumps(body).encode()
 
-    def _execution_parameters(self, start_response: StartResponse) -> Iterable[bytes]:
+    async def _execution_parameters(self) -> Reply:
         # What the first container advertises drives local Batch Transform defaults.
         first = self.endpoint.pipelines[0]
         try:
-            answer = first.connections.request("GET", first.hops[0].url, "/execution-parameters", None, {},
-                                               timeout=first.ping_timeout)
+            answer = await first.connections.request("GET", first.hops[0].url, "/execution-parameters", None, {},
+                                                     timeout=first.ping_timeout)
             if answer.status == 200:
-                return self._send(start_response, 200, answer.body, [("Content-Type", "application/json")])
+                return 200, [_JSON], answer.body
         except (HopUnreachable, HopTimeout):
             pass
-        return self._send(start_response, 404, b"{}", [("Content-Type", "application/json")])
-
-    @staticmethod
-    def _send(start_response: StartResponse, status: int, body: bytes,
-              headers: list[tuple[str, str]]) -> Iterable[bytes]:
-        start_response(_status(status), [*headers, ("Content-Length", str(len(body)))])
-        return [body]
-
-
-def create_frontdoor_app(endpoint: Endpoint, capture: DataCapture | None = None,
-                         max_request_bytes: int | None = MAX_REQUEST_BYTES) -> WSGIApp:
-    return FrontDoor(endpoint, capture, max_request_bytes)
+        return 404, [_JSON], b"{}"

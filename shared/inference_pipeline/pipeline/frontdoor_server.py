@@ -8,8 +8,8 @@ the JSON the simulator writes (:func:`~inference_pipeline.pipeline.frontdoor.end
                    "instances": [[{"name": "features", "url": "http://127.0.0.1:40001"}, ...], ...]}],
      "data_capture": {"destination": "/tmp/capture", "sampling_percentage": 100, ...} | null}
 
-Served by granian (one worker, many threads: the traces kept for ``/traces`` live in it). The
-limit on request bodies is InvokeEndpoint's 6 MiB unless ``INFERENCE_PIPELINE_MAX_REQUEST_MB``
+Served by granian (one worker, its event loop serving every request: the traces kept for
+``/traces`` live in it). The limit on request bodies is InvokeEndpoint's 6 MiB unless ``INFERENCE_PIPELINE_MAX_REQUEST_MB``
 says otherwise (a local Batch Transform's MaxPayloadInMB).
 """
 
@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import sys
-import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,8 @@ from inference_pipeline.pipeline.frontdoor import (
     VariantPool,
     endpoint_config,
     request_limits,
-    validation_error,
 )
-from inference_pipeline.pipeline.frontdoor_app import create_frontdoor_app
-from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, RSGIBridge
+from inference_pipeline.pipeline.frontdoor_app import FrontDoor
 from inference_pipeline.serving.server import http_options, tune_collector
 from inference_pipeline.serving.settings import load_settings
 
@@ -77,12 +74,10 @@ def build_endpoint(config: dict[str, Any], max_hop_bytes: int | None = MAX_HOP_B
 
 #: The endpoint config handed to granian's worker process (JSON), set by ``main``.
 CONFIG_ENV = "INFERENCE_PIPELINE_FRONTDOOR_CONFIG"
-#: ``--threads``, for the worker's request threads.
-THREADS_ENV = "INFERENCE_PIPELINE_FRONTDOOR_THREADS"
 READ_TIMEOUT_ENV = "INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS"
 
 
-def build_worker_app() -> Any:
+def build_worker_app() -> FrontDoor:
     """granian's factory, run in the worker process: the endpoint from ``CONFIG_ENV``."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s frontdoor: %(message)s"))
@@ -92,24 +87,15 @@ def build_worker_app() -> Any:
     frontdoor_log.propagate = False
     max_request, max_hop = request_limits(os.environ.get(MAX_REQUEST_MB_ENV))
     endpoint, capture = build_endpoint(json.loads(os.environ[CONFIG_ENV]), max_hop)
-    app = create_frontdoor_app(endpoint, capture, max_request)
+    app = FrontDoor(endpoint, capture, max_request, read_timeout_s())
     tune_collector()
-    return RSGIBridge(app, BodyPolicy(max_bytes=max_request, timeout_s=read_timeout_s()),
-                      int(os.environ.get(THREADS_ENV, "8")), on_body_error=refuse_body)
+    return app
 
 
 def read_timeout_s() -> float:
     """INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, the containers' setting (10 s unless set)."""
     return load_settings({name: value for name, value in os.environ.items() if name == READ_TIMEOUT_ENV}
                          ).read_timeout_s
-
-
-def refuse_body(error: RequestBodyError, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    """InvokeEndpoint's 400 for a body cut short, malformed or late (the front door reads no further)."""
-    request_id = environ.get("HTTP_X_AMZN_SAGEMAKER_INFERENCE_ID") or uuid.uuid4().hex
-    body = json.dumps(validation_error(str(error)).payload).encode()
-    return 400, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ValidationError"),
-                 ("X-Request-Id", request_id), ("Content-Length", str(len(body)))], body
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("Serial", "Direct"), default="Serial", help="with --hop")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per container call")
     args = parser.parse_args(argv)
     if args.hop:
@@ -149,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
     # INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, so stalled clients hold no thread.
     # One worker: the traces kept for /traces live in that process. It binds with SO_REUSEADDR,
     # so the simulator can hold the port (ports.PortBook) until this process listens.
-    os.environ[THREADS_ENV] = str(args.threads)
     Server(f"{__name__}:build_worker_app", **http_options(host=args.host, port=args.port,
                                                          read_timeout_s=read_timeout_s(), backlog=1024,
                                                          kill_timeout=10)).serve()

@@ -43,9 +43,10 @@ RUNTIME_ENV = "INFERENCE_PIPELINE_SERVE_RUNTIME"
 def http_options(*, host: str, port: int, read_timeout_s: float, workers: int = 1, backlog: int = 2048,
                  kill_timeout: int = 25) -> dict[str, Any]:
     """granian settings every server of the toolkit shares (model containers and the front door):
-    RSGI with serving.rsgi's bridge around the WSGI app, so a request head must arrive within
-    ``read_timeout_s`` (granian's header read timeout) and its body within the same time again
-    (the bridge's deadline), and neither wait holds a thread."""
+    RSGI (serving.rsgi's bridge around the containers' WSGI app; the front door is an RSGI app of
+    its own), so a request head must arrive within ``read_timeout_s`` (granian's header read
+    timeout) and its body within the same time again (serving.rsgi.read_body's deadline), and
+    neither wait holds a thread."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels

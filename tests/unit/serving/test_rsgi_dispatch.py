@@ -103,6 +103,14 @@ class _Protocol:
         self._chunks = [body, b""]
         self.response: tuple[int, list[tuple[str, str]], bytes] | None = None
 
+    def __call__(self) -> asyncio.Future[bytes]:
+        """The whole body, as granian's ``await protocol()``: a future completed by a later callback."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bytes] = loop.create_future()
+        loop.call_soon(future.set_result, b"".join(self._chunks))
+        self._chunks = []
+        return future
+
     def __aiter__(self) -> _Protocol:
         return self
 
