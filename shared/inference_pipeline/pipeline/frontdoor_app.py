@@ -36,9 +36,13 @@ from inference_pipeline.pipeline.frontdoor import (
     validation_error,
 )
 from inference_pipeline.pipeline.hop_client import HopTimeout, HopUnreachable
+from inference_pipeline.serving.logs import AccessLogWriter
 from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, read_body
 
 log = logging.getLogger("inference_pipeline.pipeline.frontdoor")
+#: One JSON line per request, written off the event loop in batches: logged through ``log``, the
+#: line cost 11% of the front door's GIL time (py-spy, car pipeline, c=1).
+_requests = AccessLogWriter(name="inference_pipeline.pipeline.frontdoor")
 
 Headers = list[tuple[str, str]]
 #: (status, headers, body) of an answer.
@@ -182,10 +186,10 @@ class FrontDoor:
     def _log(request_id: str, status: int, trace: Trace | None) -> None:
         if trace is None or not log.isEnabledFor(logging.INFO):
             return
-        log.info(json.dumps({"request_id": request_id, "status": status, "millis": trace.millis,
-                             "variant": trace.variant, "instance": trace.instance,
-                             "hops": [{"container": h.container, "status": h.status, "millis": h.millis}
-                                      for h in trace.hops]}))
+        _requests.put({"request_id": request_id, "status": status, "millis": trace.millis,
+                       "variant": trace.variant, "instance": trace.instance,
+                       "hops": [{"container": h.container, "status": h.status, "millis": h.millis}
+                                for h in trace.hops]})
 
     # ------------------------------------------------------------------ the rest
 

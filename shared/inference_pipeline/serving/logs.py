@@ -37,10 +37,12 @@ def configure_logging(level: int) -> None:
 
 
 class AccessLogWriter:
-    """Formats and writes access-log lines on its own thread, in batches."""
+    """Formats and writes access-log lines on its own thread, in batches; ``name`` is the logger
+    name their prefix shows."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, name: str = REQUEST_LOGGER) -> None:
         self._stream = stream
+        self._name = name
         self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -81,7 +83,7 @@ class AccessLogWriter:
                 # Same prefix as the event lines (asctime, level, pid, logger), stamped at write time.
                 now = time.time()
                 prefix = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-                          + f",{int(now % 1 * 1000):03d} INFO [{self._pid}] {REQUEST_LOGGER}: ")
+                          + f",{int(now % 1 * 1000):03d} INFO [{self._pid}] {self._name}: ")
                 self._write("".join(f"{prefix}{line}\n" for line in lines))
             if item is None:
                 return
