@@ -144,3 +144,18 @@ def test_ping_stays_prompt_while_a_slow_script_serves_concurrent_requests(tmp_pa
     assert len(pings) > 50
     # One request at a time inline would make a ping wait for up to 16 x 0.2 s; the probe costs one.
     assert max(pings) < 0.6, f"slowest /ping {max(pings):.3f} s"
+
+
+def test_the_asyncio_event_loop_fallback_serves_what_rloop_serves(tmp_path):
+    model = build_featurizer(tmp_path / "model")
+    rows = "M,0.455,0.365,0.095,0.514,0.2245,0.101,0.15\nF,0.53,0.42,0.135,0.677,0.2565,0.1415,0.21"
+    answers = {}
+    for loop in ("rloop", "asyncio"):
+        env = {"INFERENCE_PIPELINE_EVENT_LOOP": loop, "SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}
+        with serve("sklearn", model, env=env, tmp_path=tmp_path) as server:
+            answers[loop] = [requests.post(f"{server.url}/invocations", data=rows, timeout=10,
+                                           headers={"Content-Type": "text/csv", "Accept": "text/csv"})
+                             for _ in range(3)]
+    assert all(answer.status_code == 200 for answer in answers["rloop"] + answers["asyncio"])
+    assert [a.text for a in answers["asyncio"]] == [a.text for a in answers["rloop"]]
+    assert answers["rloop"][0].text.count("\n") >= 1

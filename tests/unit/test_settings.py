@@ -8,7 +8,7 @@ from inference_pipeline.serving.settings import load_settings
 ENV = ("SAGEMAKER_BIND_TO_PORT", "SAGEMAKER_MODEL_SERVER_WORKERS", "SAGEMAKER_MODEL_SERVER_TIMEOUT",
        "SAGEMAKER_CONTAINER_LOG_LEVEL", "SAGEMAKER_MAX_PAYLOAD_IN_MB", "SAGEMAKER_BATCH_STRATEGY",
        "SAGEMAKER_SAFE_PORT_RANGE", "SM_MODEL_DIR", "SAGEMAKER_SUBMIT_DIRECTORY", "SAGEMAKER_BATCH",
-       "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "SAGEMAKER_PROGRAM")
+       "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "SAGEMAKER_PROGRAM", "INFERENCE_PIPELINE_EVENT_LOOP")
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,7 @@ def test_payload_setting_raises_but_never_lowers_the_limit(monkeypatch):
     ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "101", "SAGEMAKER_MAX_PAYLOAD_IN_MB"),
     ("SAGEMAKER_BATCH_STRATEGY", "ALL", "MULTI_RECORD or SINGLE_RECORD"),
     ("SAGEMAKER_SAFE_PORT_RANGE", "9200-9100", "XXXX-YYYY"),
+    ("INFERENCE_PIPELINE_EVENT_LOOP", "uvloop", "must be rloop or asyncio"),
 ])
 def test_invalid_settings_are_one_clear_line(monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)
@@ -64,3 +65,14 @@ def test_invalid_settings_are_one_clear_line(monkeypatch, name, value, fragment)
         load_settings()
     message = str(info.value)
     assert fragment in message and "\n" not in message
+
+
+def test_the_event_loop_is_rloop_unless_asyncio_is_asked_for_and_granian_gets_it(monkeypatch):
+    from granian.constants import Loops
+
+    from inference_pipeline.serving.server import granian_options
+
+    assert load_settings().event_loop == "rloop"
+    assert granian_options(load_settings(), "test")["loop"] is Loops.rloop
+    monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", " AsyncIO ")
+    assert granian_options(load_settings(), "test")["loop"] is Loops.asyncio

@@ -38,8 +38,9 @@ from inference_pipeline.pipeline.frontdoor import (
     request_limits,
 )
 from inference_pipeline.pipeline.frontdoor_app import FrontDoor
+from inference_pipeline.serving.errors import SettingsError
 from inference_pipeline.serving.server import http_options, tune_collector
-from inference_pipeline.serving.settings import load_settings
+from inference_pipeline.serving.settings import ServingSettings, load_settings
 
 
 def parse_hops(values: list[str]) -> list[Hop]:
@@ -74,7 +75,8 @@ def build_endpoint(config: dict[str, Any], max_hop_bytes: int | None = MAX_HOP_B
 
 #: The endpoint config handed to granian's worker process (JSON), set by ``main``.
 CONFIG_ENV = "INFERENCE_PIPELINE_FRONTDOOR_CONFIG"
-READ_TIMEOUT_ENV = "INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS"
+#: The containers' settings the front door shares (their defaults unless set).
+SHARED_SETTINGS = ("INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS", "INFERENCE_PIPELINE_EVENT_LOOP")
 
 
 def build_worker_app() -> FrontDoor:
@@ -87,15 +89,14 @@ def build_worker_app() -> FrontDoor:
     frontdoor_log.propagate = False
     max_request, max_hop = request_limits(os.environ.get(MAX_REQUEST_MB_ENV))
     endpoint, capture = build_endpoint(json.loads(os.environ[CONFIG_ENV]), max_hop)
-    app = FrontDoor(endpoint, capture, max_request, read_timeout_s())
+    app = FrontDoor(endpoint, capture, max_request, shared_settings().read_timeout_s)
     tune_collector()
     return app
 
 
-def read_timeout_s() -> float:
-    """INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, the containers' setting (10 s unless set)."""
-    return load_settings({name: value for name, value in os.environ.items() if name == READ_TIMEOUT_ENV}
-                         ).read_timeout_s
+def shared_settings() -> ServingSettings:
+    """The containers' settings, from SHARED_SETTINGS only (the others are theirs)."""
+    return load_settings({name: value for name, value in os.environ.items() if name in SHARED_SETTINGS})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,8 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     # INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS, so stalled clients hold no thread.
     # One worker: the traces kept for /traces live in that process. It binds with SO_REUSEADDR,
     # so the simulator can hold the port (ports.PortBook) until this process listens.
+    try:
+        settings = shared_settings()
+    except SettingsError as exc:
+        parser.error(str(exc))
     Server(f"{__name__}:build_worker_app", **http_options(host=args.host, port=args.port,
-                                                         read_timeout_s=read_timeout_s(), backlog=1024,
+                                                         read_timeout_s=settings.read_timeout_s,
+                                                         event_loop=settings.event_loop, backlog=1024,
                                                          kill_timeout=10)).serve()
     return 0
 

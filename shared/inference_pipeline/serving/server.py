@@ -40,14 +40,14 @@ log = logging.getLogger(__name__)
 RUNTIME_ENV = "INFERENCE_PIPELINE_SERVE_RUNTIME"
 
 
-def http_options(*, host: str, port: int, read_timeout_s: float, workers: int = 1, backlog: int = 2048,
-                 kill_timeout: int = 25) -> dict[str, Any]:
+def http_options(*, host: str, port: int, read_timeout_s: float, event_loop: str, workers: int = 1,
+                 backlog: int = 2048, kill_timeout: int = 25) -> dict[str, Any]:
     """granian settings every server of the toolkit shares (model containers and the front door):
     RSGI (serving.rsgi's bridge around the containers' WSGI app; the front door is an RSGI app of
     its own), so a request head must arrive within ``read_timeout_s`` (granian's header read
     timeout) and its body within the same time again (serving.rsgi.read_body's deadline), and
     neither wait holds a thread."""
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
@@ -55,6 +55,7 @@ def http_options(*, host: str, port: int, read_timeout_s: float, workers: int = 
         "address": host,
         "port": port,
         "interface": Interfaces.RSGI,
+        "loop": Loops(event_loop),
         "workers": workers,
         # The event loop's thread: RSGI allows one. The app's threads are the bridge's pool.
         "blocking_threads": 1,
@@ -77,7 +78,7 @@ def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
     """granian settings of a model container, from SageMaker's environment variables."""
     return {
         **http_options(host=settings.host, port=settings.port, read_timeout_s=settings.read_timeout_s,
-                       workers=settings.workers),
+                       event_loop=settings.event_loop, workers=settings.workers),
         "respawn_failed_workers": True,
         "respawn_interval": 0.1,
     }

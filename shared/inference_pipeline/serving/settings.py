@@ -99,6 +99,16 @@ def _strategy(value: Any) -> str:
     return _BATCH_STRATEGIES[key]
 
 
+_EVENT_LOOPS = ("rloop", "asyncio")
+
+
+def _event_loop(value: Any) -> str:
+    name = str(value).strip().lower()
+    if name not in _EVENT_LOOPS:
+        raise ValueError("must be rloop or asyncio")
+    return name
+
+
 def _optional_text(value: Any) -> str | None:
     return None if value is None or not str(value).strip() else str(value).strip()
 
@@ -168,6 +178,10 @@ class ServingSettings:
     # here) on the pool, where concurrent requests merge into one predict
     # (benchmarks/results/server-choice.md).
     inline_budget_ms: float = _setting("INFERENCE_PIPELINE_INLINE_BUDGET_MS", _number(0, 1000), 5.0)
+    # The worker's event loop, where bodies are read and fast requests run: rloop (granian's own,
+    # in Rust) took 10-25% less CPU per request than asyncio's (ridge model, 1 and 100 rows,
+    # benchmarks/results/server-choice.md); asyncio is the fallback should a script need it.
+    event_loop: str = _setting("INFERENCE_PIPELINE_EVENT_LOOP", _event_loop, "rloop")
 
     @property
     def header_timeout_ms(self) -> int:

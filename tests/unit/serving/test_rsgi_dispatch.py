@@ -99,25 +99,23 @@ class _Scope:
 
 
 class _Protocol:
+    """granian's body iterator: each ``__anext__`` a future that a later loop callback completes."""
+
     def __init__(self, body: bytes) -> None:
         self._chunks = [body, b""]
         self.response: tuple[int, list[tuple[str, str]], bytes] | None = None
 
-    def __call__(self) -> asyncio.Future[bytes]:
-        """The whole body, as granian's ``await protocol()``: a future completed by a later callback."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[bytes] = loop.create_future()
-        loop.call_soon(future.set_result, b"".join(self._chunks))
-        self._chunks = []
-        return future
-
     def __aiter__(self) -> _Protocol:
         return self
 
-    async def __anext__(self) -> bytes:
-        if not self._chunks:
-            raise StopAsyncIteration
-        return self._chunks.pop(0)
+    def __anext__(self) -> asyncio.Future[bytes]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bytes] = loop.create_future()
+        if self._chunks:
+            loop.call_soon(future.set_result, self._chunks.pop(0))
+        else:
+            loop.call_soon(future.set_exception, StopAsyncIteration())
+        return future
 
     def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.response = (status, headers, body)
