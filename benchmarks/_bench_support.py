@@ -51,23 +51,37 @@ def running(spec: PipelineSpec, state_dir: Path) -> Iterator[SimulatorState]:
     raise SimulatorError("no free port after 5 tries")
 
 
+def connect(url: str) -> http.client.HTTPConnection:
+    host, port = url.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=30)
+
+
+def post(connection: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]) -> None:
+    """One POST on a kept-alive connection; anything but 200 stops the benchmark."""
+    connection.request("POST", path, body=body, headers=headers)
+    answer = connection.getresponse()
+    answer.read()
+    if answer.status != 200:
+        raise RuntimeError(f"{connection.host}:{connection.port}{path} answered {answer.status}")
+
+
+def timing(latencies: list[float], seconds: float) -> Timing:
+    latencies.sort()
+    return Timing(len(latencies), seconds, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1])
+
+
 def time_requests(url: str, path: str, body: bytes, headers: dict[str, str], *, count: int,
                   concurrency: int = 1, warmup: int = 20) -> Timing:
     """``count`` POSTs split over ``concurrency`` threads, each on its own kept-alive connection."""
-    host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     lock = threading.Lock()
 
     def worker(n: int) -> None:
-        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        connection = connect(url)
         mine = []
         for index in range(n + warmup):
             started = time.perf_counter()
-            connection.request("POST", path, body=body, headers=headers)
-            answer = connection.getresponse()
-            answer.read()
-            if answer.status != 200:
-                raise RuntimeError(f"{path} answered {answer.status}")
+            post(connection, path, body, headers)
             if index >= warmup:
                 mine.append((time.perf_counter() - started) * 1000)
         connection.close()
@@ -80,9 +94,7 @@ def time_requests(url: str, path: str, body: bytes, headers: dict[str, str], *, 
         thread.start()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - started
-    latencies.sort()
-    return Timing(len(latencies), seconds, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1])
+    return timing(latencies, time.perf_counter() - started)
 
 
 def tree_cpu_seconds(root: int) -> float:

@@ -16,7 +16,6 @@ Targets (issue 12/13): <= 0.3 ms per hop (p50); 1 row c=1 p50 <= 3 ms, p99 <= 10
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import statistics
@@ -29,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _bench_support import Timing, running, time_requests, tree_cpu_seconds  # noqa: E402
+from _bench_support import Timing, connect, post, running, time_requests, timing, tree_cpu_seconds  # noqa: E402
 
 from inference_pipeline.spec.model import load_spec  # noqa: E402
 
@@ -48,8 +47,7 @@ class Call:
 
 def time_chain(calls: list[Call], *, count: int, warmup: int = 20) -> Timing:
     """``count`` passes through ``calls`` in order, one kept-alive connection per container."""
-    connections = [http.client.HTTPConnection(*call.url.removeprefix("http://").split(":"), timeout=30)
-                   for call in calls]
+    connections = [connect(call.url) for call in calls]
     latencies = []
     started = time.perf_counter()
     for index in range(count + warmup):
@@ -57,18 +55,13 @@ def time_chain(calls: list[Call], *, count: int, warmup: int = 20) -> Timing:
             started = time.perf_counter()
         begun = time.perf_counter()
         for call, connection in zip(calls, connections, strict=True):
-            connection.request("POST", "/invocations", body=call.body, headers=call.headers)
-            answer = connection.getresponse()
-            answer.read()
-            if answer.status != 200:
-                raise RuntimeError(f"{call.name} answered {answer.status}")
+            post(connection, "/invocations", call.body, call.headers)
         if index >= warmup:
             latencies.append((time.perf_counter() - begun) * 1000)
     seconds = time.perf_counter() - started
     for connection in connections:
         connection.close()
-    latencies.sort()
-    return Timing(len(latencies), seconds, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1])
+    return timing(latencies, seconds)
 
 
 def _median(timings: list[Timing]) -> Timing:
