@@ -76,7 +76,11 @@ def build_endpoint(config: dict[str, Any], max_hop_bytes: int | None = MAX_HOP_B
 #: The endpoint config handed to granian's worker process (JSON), set by ``main``.
 CONFIG_ENV = "INFERENCE_PIPELINE_FRONTDOOR_CONFIG"
 #: The containers' settings the front door shares (their defaults unless set).
-SHARED_SETTINGS = ("INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS", "INFERENCE_PIPELINE_EVENT_LOOP")
+SHARED_SETTINGS = ("INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS",)
+#: Not the containers' rloop: the front door's container calls are asyncio connections of its own,
+#: and under rloop (0.5.0) a call in flight to a container killed with SIGKILL was never failed
+#: (tests/reliability/test_faults.py: the client gave up after 10 s; under asyncio, 503 at once).
+EVENT_LOOP = "asyncio"
 
 
 def build_worker_app() -> FrontDoor:
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     Server(f"{__name__}:build_worker_app", **http_options(host=args.host, port=args.port,
                                                          read_timeout_s=settings.read_timeout_s,
-                                                         event_loop=settings.event_loop, backlog=1024,
+                                                         event_loop=EVENT_LOOP, backlog=1024,
                                                          kill_timeout=10)).serve()
     return 0
 
