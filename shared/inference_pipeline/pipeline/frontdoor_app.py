@@ -81,8 +81,7 @@ class FrontDoor:
         headers = scope.headers
         declared = headers.get("content-length")
         try:
-            body = await read_body(protocol, declared, "chunked" in headers.get("transfer-encoding", "").lower(),
-                                   self.body_policy)
+            body = await read_body(protocol, headers, self.body_policy)
         except RequestBodyError as exc:
             # InvokeEndpoint's 400; whatever is left of a broken or late body must not be read as
             # the next request.

@@ -127,8 +127,7 @@ async def _receive_declared(protocol: Any, declared: int, policy: BodyPolicy) ->
         if not read.done() and not await _settled_by(read, loop, deadline):
             read.cancel()
             await asyncio.sleep(_SETTLE_S)  # as read_body: let the runtime drop the abandoned read first
-            raise RequestBodyError(f"the client sent no complete body within {policy.timeout_s:g} s "
-                                   f"({policy.timeout_setting})")
+            raise _late(policy)
         try:
             chunk = read.result()
         except StopAsyncIteration:
@@ -164,14 +163,22 @@ async def _settled_by(read: Any, loop: asyncio.AbstractEventLoop, deadline: floa
     return bool(read.done())
 
 
+def _late(policy: BodyPolicy) -> RequestBodyError:
+    return RequestBodyError(f"the client sent no complete body within {policy.timeout_s:g} s "
+                            f"({policy.timeout_setting})")
+
+
 def _discard(task: asyncio.Task[_Received]) -> None:
     if not task.cancelled():
         task.exception()  # retrieved: a late body's outcome no longer matters
 
 
-async def read_body(protocol: Any, content_length: str | None, chunked: bool, policy: BodyPolicy) -> bytes:
-    """The request body, at most ``max_bytes + 1`` bytes; RequestBodyError when it is incomplete,
-    malformed, or not all there within ``timeout_s``."""
+async def read_body(protocol: Any, headers: Any, policy: BodyPolicy) -> bytes:
+    """The request body, framed by ``headers`` (the RSGI scope's, lower-case names), at most
+    ``max_bytes + 1`` bytes; RequestBodyError when it is incomplete, malformed, or not all there
+    within ``timeout_s``."""
+    content_length = headers.get("content-length")
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
     declared = int(content_length) if content_length and content_length.isdigit() else None
     limit = policy.max_bytes
     if declared is not None and limit is not None and declared > limit:
@@ -193,8 +200,7 @@ async def read_body(protocol: Any, content_length: str | None, chunked: bool, po
         task.add_done_callback(_discard)
         await asyncio.wait((task,), timeout=_UNWIND_S)
         await asyncio.sleep(_SETTLE_S)
-        raise RequestBodyError(f"the client sent no complete body within {policy.timeout_s:g} s "
-                               f"({policy.timeout_setting})")
+        raise _late(policy)
     received = task.result()
     if limit is not None and received.size > limit:
         return b"".join(received.chunks)
@@ -425,8 +431,7 @@ class RSGIBridge:
         headers = scope.headers
         size = 0
         try:
-            received = await read_body(protocol, headers.get("content-length"),
-                                       "chunked" in headers.get("transfer-encoding", "").lower(), self.policy)
+            received = await read_body(protocol, headers, self.policy)
             size = len(received)
             body_input: Any = io.BytesIO(received)
         except RequestBodyError as exc:

@@ -36,7 +36,7 @@ class _Chunks:
 
 
 def _read(protocol: _Chunks, length: int) -> bytes:
-    return asyncio.run(read_body(protocol, str(length), False, POLICY))
+    return asyncio.run(read_body(protocol, {"content-length": str(length)}, POLICY))
 
 
 def test_a_complete_body_is_read_in_one_step() -> None:
