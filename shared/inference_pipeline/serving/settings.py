@@ -168,9 +168,11 @@ class ServingSettings:
     read_timeout_s: float = _setting("INFERENCE_PIPELINE_READ_TIMEOUT_SECONDS", _number(0, 600, low_inclusive=False),
                                      10.0)
     # Micro-batching of row-independent runtimes (serving.batching); benchmarks/results/batching.md
-    # has the measurements behind the defaults. A batch size of 1 turns batching off.
-    max_batch_size: int = _setting("INFERENCE_PIPELINE_MAX_BATCH_SIZE", _integer(1, 100_000), 64)
-    max_batch_delay_ms: float = _setting("INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS", _number(0, 1000), 0.0)
+    # has the measurements behind the defaults. A batch size of 1 turns batching off. 1,024 rows
+    # lets 100-row requests merge (a pandas pipeline costs the same for 1 row or 4,000); the
+    # delay is only an upper bound: a batch waits at most half of what a predict takes.
+    max_batch_size: int = _setting("INFERENCE_PIPELINE_MAX_BATCH_SIZE", _integer(1, 100_000), 1024)
+    max_batch_delay_ms: float = _setting("INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS", _number(0, 1000), 10.0)
     # A request runs on the worker's event loop thread, not a pool thread, while its requests take
     # at most this much CPU time, and 2x as much wall time (serving.rsgi.InlineDispatch); 0 sends
     # every request to the pool. 5 ms keeps small models and 100-row requests inline (sparkml

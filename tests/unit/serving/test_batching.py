@@ -140,15 +140,64 @@ def test_unsplittable_output_is_recomputed_per_request():
     assert results == [{"rows": n} for n in [1, 2, 3, 4, 1, 2, 3, 4]]
 
 
-def test_a_request_as_large_as_a_batch_predicts_on_its_own_thread():
+def test_a_request_as_large_as_a_batch_predicts_outside_the_queue():
+    model = RecordingModel()
+    batcher = MicroBatcher(model, max_batch_size=4, max_delay_s=0.0)
+    assert (batcher.predict(np.ones((4, 2)), None)[:, 0] == 4).all()
+    assert batcher.batches == 0
+    batcher.predict(np.ones((3, 2)), None)  # small: a batch of its own
+    assert batcher.batches == 1
+
+
+def test_a_lone_request_predicts_on_its_own_thread():
     threads: list[str] = []
 
     def model(data, context):
         threads.append(threading.current_thread().name)
         return data * 2
 
-    batcher = MicroBatcher(model, max_batch_size=4, max_delay_s=0.0)
-    assert (batcher.predict(np.ones((4, 2)), None) == 2).all()
-    assert threads == [threading.current_thread().name] and batcher.batches == 0
-    batcher.predict(np.ones((3, 2)), None)  # small: through the batching thread
-    assert threads[-1] != threading.current_thread().name and batcher.batches == 1
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.0)
+    for _ in range(3):
+        assert (batcher.predict(np.ones((1, 2)), None) == 2).all()
+    assert threads == [threading.current_thread().name] * 3 and batcher.batches == 3
+
+
+def test_requests_queued_behind_a_predict_are_led_by_one_of_them():
+    started, release = threading.Event(), threading.Event()
+    calls: list[tuple[str, int]] = []
+
+    def model(data, context):
+        calls.append((threading.current_thread().name, len(data)))
+        if context == "first":
+            started.set()
+            release.wait(5)
+        return data * 2
+
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.0)
+    with ThreadPoolExecutor(6, thread_name_prefix="request") as pool:
+        first = pool.submit(batcher.predict, np.ones((1, 2)), "first")
+        assert started.wait(5)
+        later = [pool.submit(batcher.predict, np.full((1, 2), i), i) for i in range(5)]
+        deadline = time.monotonic() + 5
+        while len(batcher._queue) < 5 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        release.set()
+        assert (first.result(5) == 2).all()
+        for i, future in enumerate(later):
+            assert (future.result(5) == 2 * i).all()
+    assert [rows for _, rows in calls] == [1, 5]  # the five queued requests shared one predict
+    assert calls[1][0] != calls[0][0] and calls[1][0].startswith("request")
+    assert not batcher._leading and not batcher._queue
+
+
+def test_a_leader_interrupted_by_a_base_exception_answers_its_batch_and_passes_on():
+    def model(data, context):
+        if context == "interrupt":
+            raise KeyboardInterrupt
+        return data * 2
+
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.0)
+    with pytest.raises(KeyboardInterrupt):
+        batcher.predict(np.ones((1, 2)), "interrupt")
+    assert not batcher._leading and not batcher._queue
+    assert (batcher.predict(np.ones((1, 2)), None) == 2).all()
