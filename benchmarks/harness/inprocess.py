@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 import subprocess
 
-# Runs in the container; argv: body file path, content type, accept, calls per batch.
-PROBE = r"""
-import json, os, statistics, sys, time
+# Loads the image's runtime as a worker does and defines ``once()``: one negotiate + invoke of
+# ``body`` (bytes) as ``content_type`` for ``accept``, which the code placed before it sets.
+RUNTIME_SETUP = r"""
+import os
 from pathlib import Path
 from inference_pipeline.runtimes import runtime_class
 from inference_pipeline.serving.media import MediaType
 from inference_pipeline.serving.runtime import InferenceRequest
 from inference_pipeline.serving.settings import load_settings
 
-body, content_type, accept, calls = sys.stdin.buffer.read(), sys.argv[1], sys.argv[2], int(sys.argv[3])
 settings = load_settings()
 runtime_cls = runtime_class(os.environ["INFERENCE_PIPELINE_RUNTIME"])
 runtime_cls.prepare_process(settings)
@@ -32,6 +32,13 @@ def once():
     media, negotiated = runtime.negotiate(MediaType.parse(content_type), accept, settings.default_accept)
     response = runtime.invoke(InferenceRequest(body=body, content_type=media, accept=negotiated, accept_header=accept))
     assert response.status == 200, response.body[:200]
+"""
+
+# Runs in the container; argv: content type, accept, calls per batch; the body on stdin.
+PROBE = r"""
+import json, statistics, sys, time
+body, content_type, accept, calls = sys.stdin.buffer.read(), sys.argv[1], sys.argv[2], int(sys.argv[3])
+""" + RUNTIME_SETUP + r"""
 for _ in range(max(10, calls // 10)):
     once()
 batches = []

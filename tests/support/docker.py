@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.net import LOCALHOST, free_port, wait_for_ping
+from inference_pipeline.pipeline.ports import PortBook
+from tests.support.net import LOCALHOST, wait_for_ping
 
 IMAGE_PREFIX = os.environ.get("INFERENCE_PIPELINE_IMAGE_PREFIX", "inference-pipeline")
 IMAGE_TAG = os.environ.get("INFERENCE_PIPELINE_IMAGE_TAG", "latest")
@@ -62,7 +63,8 @@ class RunningContainer:
 def run_container(image: str, model_dir: Path | None, *, env: dict[str, str] | None = None,
                   user: str | None = None, read_only: bool = False, wait_for: int | None = 200,
                   timeout: float = 60, command: tuple[str, ...] = ("serve",)) -> Iterator[RunningContainer]:
-    port = free_port()
+    ports = PortBook()  # held until the container answers (see tests/support/server.py)
+    port = ports.hold_any()
     name = f"ip-test-{uuid.uuid4().hex[:10]}"
     args = ["docker", "run", "-d", "--name", name, "--network=host",
             "-e", f"SAGEMAKER_BIND_TO_PORT={port}", "-e", f"INFERENCE_PIPELINE_BIND_HOST={LOCALHOST}",
@@ -83,6 +85,9 @@ def run_container(image: str, model_dir: Path | None, *, env: dict[str, str] | N
                 wait_for_ping(f"{container.url}/ping", timeout=timeout, expect=wait_for)
             except TimeoutError as exc:
                 raise RuntimeError(f"{exc}\n--- container log ---\n{container.logs()}") from None
+            finally:
+                ports.release()
         yield container
     finally:
+        ports.release()
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.net import LOCALHOST, free_port, wait_for_ping
+from inference_pipeline.pipeline.ports import PortBook
+from tests.support.net import LOCALHOST, wait_for_ping
 
 
 @dataclass
@@ -29,7 +30,10 @@ def serve(runtime: str, model_dir: Path, *, env: dict[str, str] | None = None, w
           wait_for: int | None = 200, tmp_path: Path | None = None, timeout: float = 60,
           port: int | None = None) -> Iterator[RunningServer]:
     """Run ``python -m inference_pipeline.runtimes.serve serve`` until the block ends."""
-    port = port or free_port()
+    # Held until the server answers: a port found free and bound later can be taken in between
+    # (a test failed that way under load); granian binds it with SO_REUSEADDR over our hold.
+    ports = PortBook()
+    port = port or ports.hold_any()
     log_dir = tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))
     log_path = log_dir / f"serve-{runtime}-{port}.log"
     full_env = {
@@ -52,8 +56,11 @@ def serve(runtime: str, model_dir: Path, *, env: dict[str, str] | None = None, w
                               alive=lambda: process.poll() is None)
             except (TimeoutError, RuntimeError) as exc:
                 raise RuntimeError(f"{exc}\n--- server log ---\n{server.log()}") from None
+            finally:
+                ports.release()
         yield server
     finally:
+        ports.release()
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:

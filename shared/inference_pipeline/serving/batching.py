@@ -218,8 +218,9 @@ class MicroBatcher:
                 successor = self._queue[0] if self._queue else None
                 self._leading = successor is not None
             # Wake the others of the batch with their answers, and the successor to lead.
-            for pending in batch[1:]:
-                pending.wake()
+            for pending in batch:
+                if pending is not own:
+                    pending.wake()
             if successor is not None:
                 successor.wake()
 
