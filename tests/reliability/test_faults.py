@@ -111,8 +111,12 @@ def test_killed_container_mid_traffic_is_named_within_seconds(tmp_path):
     finally:
         pipeline.down()
     assert dead.is_set() and traffic.hung == 0
-    slowest = max(o.seconds for o in traffic.outcomes)
-    assert slowest < 10, f"a request took {slowest:.1f} s"
+    slowest_outcome = max(traffic.outcomes, key=lambda o: o.seconds)
+    slowest = slowest_outcome.seconds
+    # Which request and what it got: this failed once in a full CI run and never alone.
+    assert slowest < 10, (f"a request took {slowest:.1f} s, sent {slowest_outcome.started - killed_at[0]:+.3f} s "
+                          f"from the kill: status {slowest_outcome.status} {slowest_outcome.error!r} "
+                          f"{slowest_outcome.body[:200]!r}; all: {traffic.statuses()}")
     before = [o for o in traffic.outcomes if o.started + o.seconds < killed_at[0]]
     after = [o for o in traffic.outcomes if o.started > killed_at[0] + 0.5]
     assert before and all(o.status == 200 for o in before)
