@@ -155,6 +155,8 @@ async def _settled_by(read: Any, loop: asyncio.AbstractEventLoop, deadline: floa
             waiter.set_result(None)
 
     read.add_done_callback(wake)
+    if read.done():  # completed between the caller's check and the callback's registration
+        wake()
     timer = loop.call_at(deadline, wake)
     try:
         await waiter
