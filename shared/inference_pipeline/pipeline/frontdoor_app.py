@@ -37,7 +37,7 @@ from inference_pipeline.pipeline.frontdoor import (
 )
 from inference_pipeline.pipeline.hop_client import HopTimeout, HopUnreachable
 from inference_pipeline.serving.logs import AccessLogWriter
-from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, read_body
+from inference_pipeline.serving.rsgi import BodyPolicy, RequestBodyError, declared_length, read_body
 
 log = logging.getLogger("inference_pipeline.pipeline.frontdoor")
 #: One JSON line per request, written off the event loop in batches: logged through ``log``, the
@@ -79,7 +79,6 @@ class FrontDoor:
         if scope.proto != "http":
             return
         headers = scope.headers
-        declared = headers.get("content-length")
         try:
             body = await read_body(protocol, headers, self.body_policy)
         except RequestBodyError as exc:
@@ -89,9 +88,9 @@ class FrontDoor:
             protocol.response_bytes(status, [*reply_headers, ("Connection", "close")], payload)
             return
         size = len(body)
-        limit = self.max_request_bytes
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            size = int(declared)  # refused unread by read_body
+        declared, limit = declared_length(headers), self.max_request_bytes
+        if limit is not None and declared is not None and declared > limit:
+            size = declared  # refused unread by read_body
         try:
             status, reply_headers, payload = await self.handle(Request(scope.method, scope.path, headers, body, size))
         except Exception:  # a bug of ours: the client still gets an answer

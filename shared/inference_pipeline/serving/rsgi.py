@@ -175,13 +175,19 @@ def _discard(task: asyncio.Task[_Received]) -> None:
         task.exception()  # retrieved: a late body's outcome no longer matters
 
 
+def declared_length(headers: Any) -> int | None:
+    """The body size ``headers`` (the RSGI scope's) announce: Content-Length when it is a plain
+    number, else None. A declared size over the limit is what ``read_body`` refuses unread."""
+    content_length = headers.get("content-length")
+    return int(content_length) if content_length and content_length.isdigit() else None
+
+
 async def read_body(protocol: Any, headers: Any, policy: BodyPolicy) -> bytes:
     """The request body, framed by ``headers`` (the RSGI scope's, lower-case names), at most
     ``max_bytes + 1`` bytes; RequestBodyError when it is incomplete, malformed, or not all there
     within ``timeout_s``."""
-    content_length = headers.get("content-length")
     chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-    declared = int(content_length) if content_length and content_length.isdigit() else None
+    declared = declared_length(headers)
     limit = policy.max_bytes
     if declared is not None and limit is not None and declared > limit:
         return b""  # refused unread: the app answers 413 from the declared length
