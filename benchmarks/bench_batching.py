@@ -38,7 +38,7 @@ wrk.headers["Accept"] = "text/csv"
 """
 CONFIGS = {
     "off (batch size 1)": {"INFERENCE_PIPELINE_MAX_BATCH_SIZE": "1"},
-    "64 rows, no wait (the previous defaults)": {"INFERENCE_PIPELINE_MAX_BATCH_SIZE": "64",
+    "64 rows, no wait (the previous settings)": {"INFERENCE_PIPELINE_MAX_BATCH_SIZE": "64",
                                                  "INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS": "0"},
     "1,024 rows, no wait": {"INFERENCE_PIPELINE_MAX_BATCH_DELAY_MS": "0"},
     "1,024 rows, wait <= half a predict, <= 10 ms (the defaults)": {},

@@ -19,8 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _bench_support import tree_cpu_seconds  # noqa: E402
 
-from benchmarks.bench_idle_gap import BARE_RSGI_APP, LOCALHOST  # noqa: E402
-from benchmarks.harness import load, models, servers  # noqa: E402
+from benchmarks.bench_idle_gap import bare_granian, script_server  # noqa: E402
+from benchmarks.harness import load, models  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "http_floor.md"
 
@@ -58,24 +57,9 @@ asyncio.run(main())
 """
 
 
-@contextmanager
-def granian_app(work: Path) -> Iterator[tuple[str, int]]:
-    port = servers.kernel_port()
-    (work / "bare_app.py").write_text(BARE_RSGI_APP)
-    args = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", LOCALHOST, "--port", str(port),
-            "--workers", "1", "--loop", "rloop", "bare_app:app"]
-    with servers.host_process(args, {}, "/ping", port, work, work / "granian.log") as (proc, _):
-        yield f"http://{LOCALHOST}:{port}", proc.pid
-
-
-@contextmanager
-def asyncio_app(work: Path) -> Iterator[tuple[str, int]]:
-    port = servers.kernel_port()
-    script = work / "asyncio_server.py"
-    script.write_text(ASYNCIO_HTTPTOOLS)
-    with servers.host_process([sys.executable, str(script), str(port)], {}, "/ping", port, work,
-                              work / "asyncio.log") as (proc, _):
-        yield f"http://{LOCALHOST}:{port}", proc.pid
+def asyncio_app(work: Path) -> AbstractContextManager[tuple[str, int]]:
+    return script_server(work, "asyncio_server.py", ASYNCIO_HTTPTOOLS,
+                         lambda port: [sys.executable, "asyncio_server.py", str(port)])
 
 
 def main() -> None:
@@ -84,7 +68,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
-    subjects = {"bare granian RSGI app (rloop)": granian_app, "bare asyncio Protocol + httptools": asyncio_app}
+    subjects = {"bare granian RSGI app (rloop)": bare_granian, "bare asyncio Protocol + httptools": asyncio_app}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in subjects}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -96,29 +96,29 @@ app = App()
 
 
 @contextmanager
-def raw_socket(work: Path) -> Iterator[str]:
+def script_server(work: Path, name: str, source: str, command: Callable[[int], list[str]]) -> Iterator[tuple[str, int]]:
+    """``source`` written to ``work/name`` and started (in ``work``) by ``command(port)``: its URL and
+    pid while it runs. Each server here answers any path, the readiness probe's GET /ping too."""
     port = servers.kernel_port()
-    script = work / "raw_server.py"
-    script.write_text(RAW_SERVER)
-    # Any path answers, so the readiness probe's GET /ping (no body) gets the fixed answer too.
-    with servers.host_process([sys.executable, str(script), str(port)], {}, "/ping", port, work, work / "raw.log"):
-        yield f"http://{LOCALHOST}:{port}"
+    (work / name).write_text(source)
+    with servers.host_process(command(port), {}, "/ping", port, work, work / f"{name}.log") as (proc, _):
+        yield f"http://{LOCALHOST}:{port}", proc.pid
+
+
+def raw_socket(work: Path) -> AbstractContextManager[tuple[str, int]]:
+    return script_server(work, "raw_server.py", RAW_SERVER, lambda port: [sys.executable, "raw_server.py", str(port)])
+
+
+def bare_granian(work: Path) -> AbstractContextManager[tuple[str, int]]:
+    return script_server(work, "bare_app.py", BARE_RSGI_APP, lambda port: [
+        sys.executable, "-m", "granian", "--interface", "rsgi", "--host", LOCALHOST, "--port", str(port),
+        "--workers", "1", "--loop", "rloop", "bare_app:app"])
 
 
 @contextmanager
-def bare_granian(work: Path) -> Iterator[str]:
-    port = servers.kernel_port()
-    (work / "bare_app.py").write_text(BARE_RSGI_APP)
-    args = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", LOCALHOST, "--port", str(port),
-            "--workers", "1", "--loop", "rloop", "bare_app:app"]
-    with servers.host_process(args, {}, "/ping", port, work, work / "granian.log"):
-        yield f"http://{LOCALHOST}:{port}"
-
-
-@contextmanager
-def xgboost_image(model: models.Model) -> Iterator[str]:
+def xgboost_image(model: models.Model) -> Iterator[tuple[str, int]]:
     with servers.ours(IMAGE, model) as server:
-        yield server.url
+        yield server.url, server.root_pid
 
 
 def in_process_p50s(model: models.Model, body: bytes, count: int) -> dict[float, float]:
@@ -160,7 +160,7 @@ def main() -> None:
         work = Path(tmp)
         model = models.build(work / "models")["xgboost"]
         body = model.rows_csv(1)
-        servers_to_call: dict[str, Callable[[], AbstractContextManager[str]]] = {
+        servers_to_call: dict[str, Callable[[], AbstractContextManager[tuple[str, int]]]] = {
             "raw socket server (one Python thread)": lambda: raw_socket(work),
             "bare granian RSGI app (rloop)": lambda: bare_granian(work),
             "our xgboost image (100 trees)": lambda: xgboost_image(model),
@@ -169,7 +169,7 @@ def main() -> None:
         for _ in range(args.rounds):
             rounds: dict[str, dict[float, float]] = {}
             for name, start in servers_to_call.items():
-                with start() as url:
+                with start() as (url, _pid):
                     rounds[name] = http_p50s(url, body, args.requests)
             rounds["the image's runtime.invoke, no HTTP (same model, same body)"] = in_process_p50s(
                 model, body, args.requests)

@@ -85,8 +85,7 @@ def run_container(image: str, model_dir: Path | None, *, env: dict[str, str] | N
                 wait_for_ping(f"{container.url}/ping", timeout=timeout, expect=wait_for)
             except TimeoutError as exc:
                 raise RuntimeError(f"{exc}\n--- container log ---\n{container.logs()}") from None
-            finally:
-                ports.release()
+            ports.release()  # it listens: the hold has done its job
         yield container
     finally:
         ports.release()

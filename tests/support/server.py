@@ -56,8 +56,7 @@ def serve(runtime: str, model_dir: Path, *, env: dict[str, str] | None = None, w
                               alive=lambda: process.poll() is None)
             except (TimeoutError, RuntimeError) as exc:
                 raise RuntimeError(f"{exc}\n--- server log ---\n{server.log()}") from None
-            finally:
-                ports.release()
+            ports.release()  # it listens: the hold has done its job
         yield server
     finally:
         ports.release()
