@@ -13,7 +13,9 @@ container's own work:
   headers, and Content-Length, chunked or close-delimited bodies. ``http.client``'s header parser
   (the ``email`` package) cost ~60 µs per answer, 4 µs here (measured on this machine).
 
-A connection the container closed while idle (its keep-alive timeout) is replaced once.
+A connection the container closed while idle (its keep-alive timeout) is replaced once; one
+lost before its request was written (a container killed as the front door connected) fails at
+once, never waiting for the timeout.
 """
 
 from __future__ import annotations
@@ -135,6 +137,12 @@ class _HopConnection(asyncio.Protocol):
 
     async def exchange(self, request: bytes, timeout: float) -> HopResponse:
         assert self.transport is not None
+        if self.closed or self.transport.is_closing():
+            # Lost before this exchange began: nothing would wake the waiter but the timeout. A new
+            # connection to a container being killed gets here (the kernel accepted it into the
+            # dying server's backlog, then reset it), as does an idle one whose close just arrived.
+            self.closed = True
+            raise _Closed("the connection closed before the request was sent", answered=False)
         loop = asyncio.get_running_loop()
         self._parser = httptools.HttpResponseParser(self)
         self._headers, self._chunks = {}, []

@@ -212,3 +212,33 @@ def test_concurrent_requests_use_their_own_connections() -> None:
 
     assert _run(handler, client) == [b"1,2"] * 4
     assert len(connections) == 4
+
+
+def test_a_new_connection_reset_before_its_request_is_unreachable_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container killed while the front door connects: the kernel completed the handshake into
+    the dying server's backlog, then reset the connection when its listening socket closed. The
+    reset can arrive (and the connection be lost) before the request is written; the call must then
+    fail at once, not wait for the hop timeout (seen once per full CI run: a client gave up after 10 s)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # never accepts: the handshake completes in the backlog, as for a dying server
+    port = listener.getsockname()[1]
+    opened = HopConnections._open
+
+    async def open_then_die(address: tuple[str, int], timeout: float) -> object:
+        connection = await opened(address, timeout)
+        listener.close()  # the server is gone: the kernel resets the connections in its backlog
+        await asyncio.sleep(0.1)  # the reset arrives and the loop sees the connection lost
+        return connection
+
+    monkeypatch.setattr(HopConnections, "_open", staticmethod(open_then_die))
+
+    async def client() -> float:
+        started = time.monotonic()
+        with pytest.raises(HopUnreachable, match="before the request was sent"):
+            await HopConnections(3).request("POST", f"http://127.0.0.1:{port}", "/invocations", b"x", {})
+        return time.monotonic() - started
+
+    assert asyncio.run(client()) < 1
