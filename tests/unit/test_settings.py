@@ -67,12 +67,18 @@ def test_invalid_settings_are_one_clear_line(monkeypatch, name, value, fragment)
     assert fragment in message and "\n" not in message
 
 
-def test_the_event_loop_is_rloop_unless_asyncio_is_asked_for_and_granian_gets_it(monkeypatch):
+def test_the_event_loop_is_the_runtimes_unless_the_setting_names_one_and_granian_gets_it(monkeypatch):
     from granian.constants import Loops
 
+    from inference_pipeline.runtimes.sklearn.runtime import SklearnRuntime
+    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
     from inference_pipeline.serving.server import granian_options
 
-    assert load_settings().event_loop == "rloop"
+    assert load_settings().event_loop is None
+    assert (SklearnRuntime.event_loop, XGBoostRuntime.event_loop) == ("rloop", "asyncio")
     assert granian_options(load_settings(), "test")["loop"] is Loops.rloop
+    assert granian_options(load_settings(), "test", XGBoostRuntime.event_loop)["loop"] is Loops.asyncio
     monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", " AsyncIO ")
-    assert granian_options(load_settings(), "test")["loop"] is Loops.asyncio
+    assert granian_options(load_settings(), "test", SklearnRuntime.event_loop)["loop"] is Loops.asyncio
+    monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", "rloop")
+    assert granian_options(load_settings(), "test", XGBoostRuntime.event_loop)["loop"] is Loops.rloop

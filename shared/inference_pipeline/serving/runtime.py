@@ -75,6 +75,8 @@ class Runtime(ABC):
     row_independent: ClassVar[bool] = False
     #: Modules the model's load imports, imported once before the workers fork (serving.server).
     preload_modules: ClassVar[tuple[str, ...]] = ()
+    #: The workers' event loop unless INFERENCE_PIPELINE_EVENT_LOOP names one: ``rloop`` or ``asyncio``.
+    event_loop: ClassVar[str] = "rloop"
 
     #: Set by the serving app after the model loaded, when batching is on and the runtime is
     #: row-independent; None: every request calls ``predict`` itself.

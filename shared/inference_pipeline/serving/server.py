@@ -74,11 +74,12 @@ def http_options(*, host: str, port: int, read_timeout_s: float, event_loop: str
     }
 
 
-def granian_options(settings: ServingSettings, name: str) -> dict[str, Any]:
-    """granian settings of a model container, from SageMaker's environment variables."""
+def granian_options(settings: ServingSettings, name: str, runtime_loop: str = "rloop") -> dict[str, Any]:
+    """granian settings of a model container, from SageMaker's environment variables;
+    ``runtime_loop``: the event loop the runtime prefers, when the settings name none."""
     return {
         **http_options(host=settings.host, port=settings.port, read_timeout_s=settings.read_timeout_s,
-                       event_loop=settings.event_loop, workers=settings.workers),
+                       event_loop=settings.event_loop or runtime_loop, workers=settings.workers),
         "respawn_failed_workers": True,
         "respawn_interval": 0.1,
     }
@@ -153,4 +154,5 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     # Workers import the runtime class by its path (serving/ may not import runtimes/).
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
-    Server(f"{__name__}:build_worker_app", **granian_options(settings, name)).serve()
+    options = granian_options(settings, name, getattr(runtime_factory, "event_loop", "rloop"))
+    Server(f"{__name__}:build_worker_app", **options).serve()

@@ -180,10 +180,11 @@ class ServingSettings:
     # here) on the pool, where concurrent requests merge into one predict
     # (benchmarks/results/server-choice.md).
     inline_budget_ms: float = _setting("INFERENCE_PIPELINE_INLINE_BUDGET_MS", _number(0, 1000), 5.0)
-    # The worker's event loop, where bodies are read and fast requests run: rloop (granian's own,
-    # in Rust) took 10-25% less CPU per request than asyncio's (ridge model, 1 and 100 rows,
-    # benchmarks/results/server-choice.md); asyncio is the fallback should a script need it.
-    event_loop: str = _setting("INFERENCE_PIPELINE_EVENT_LOOP", _event_loop, "rloop")
+    # The worker's event loop, where bodies are read and fast requests run; unset, the runtime's
+    # (``Runtime.event_loop``): rloop (granian's own, in Rust) took 10-25% less CPU per request
+    # than asyncio's (ridge model, 1 and 100 rows, benchmarks/results/server-choice.md), but
+    # xgboost's runtime picks asyncio (see XGBoostRuntime.event_loop).
+    event_loop: str | None = _setting("INFERENCE_PIPELINE_EVENT_LOOP", _event_loop)
 
     @property
     def header_timeout_ms(self) -> int:
