@@ -72,9 +72,23 @@ def test_no_docker_mode_refuses_foreign_images(tmp_path):
     path = write_spec(tmp_path)
     text = path.read_text().replace("repo:sklearn", "example.org/someone/else:1")
     path.write_text(text)
-    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=free_port(), docker=False)
+    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=0, docker=False)
     with pytest.raises(SimulatorError, match="--no-docker cannot run"):
         pipeline.up(timeout=30)
+
+
+def test_port_zero_is_picked_and_held_by_up_and_needs_a_state_dir(tmp_path):
+    spec = load_spec(write_spec(tmp_path))
+    with pytest.raises(ValueError, match="needs an explicit state_dir"):
+        LocalPipeline(spec, port=0, docker=False)
+    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=0, docker=False)
+    state = pipeline.up(timeout=120)
+    try:
+        assert state.front_port == pipeline.port != 0
+        assert state.url == f"http://127.0.0.1:{pipeline.port}"
+        assert requests.get(f"{state.url}/ping", timeout=5).status_code == 200
+    finally:
+        pipeline.down()
 
 
 @pytest.mark.docker
@@ -83,7 +97,7 @@ def test_compose_and_no_docker_answers_are_byte_identical(tmp_path):
     spec = load_spec(write_spec(tmp_path))
     answers = {}
     for docker in (False, True):
-        pipeline = LocalPipeline(spec, state_dir=tmp_path / f"state-{docker}", port=free_port(), docker=docker)
+        pipeline = LocalPipeline(spec, state_dir=tmp_path / f"state-{docker}", port=0, docker=docker)
         state = pipeline.up(timeout=120)
         try:
             answers[docker] = run_requests(state.url)
@@ -122,7 +136,7 @@ def test_killed_container_in_compose_is_named_then_recovers(tmp_path):
 
     require_image("sklearn")
     spec = load_spec(write_spec(tmp_path))
-    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=free_port(), docker=True)
+    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=0, docker=True)
     state = pipeline.up(timeout=120)
     try:
         names = subprocess.check_output(["docker", "ps", "-q", "--filter", f"label=inference-pipeline.project="
@@ -164,10 +178,10 @@ def test_port_in_use_is_refused_before_anything_starts(tmp_path):
 def test_two_pipelines_side_by_side(tmp_path):
     """A pipeline left up keeps its port; a second one on another port works beside it."""
     spec = load_spec(write_spec(tmp_path))
-    first = LocalPipeline(spec, state_dir=tmp_path / "one", port=free_port(), docker=False)
+    first = LocalPipeline(spec, state_dir=tmp_path / "one", port=0, docker=False)
     state = first.up(timeout=120)
     try:
-        second = LocalPipeline(spec, state_dir=tmp_path / "two", port=free_port(), docker=False)
+        second = LocalPipeline(spec, state_dir=tmp_path / "two", port=0, docker=False)
         other = second.up(timeout=120)
         try:
             body = {"data": "a,b", "headers": {"Content-Type": "text/csv"}, "timeout": 30}
@@ -240,7 +254,7 @@ def test_variants_and_data_capture_through_boto3(tmp_path):
 
     capture = tmp_path / "capture"
     spec = load_spec(variant_spec(tmp_path, capture))
-    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=free_port(), docker=False)
+    pipeline = LocalPipeline(spec, state_dir=tmp_path / "state", port=0, docker=False)
     state = pipeline.up(timeout=120)
     try:
         client = boto3.client("sagemaker-runtime", endpoint_url=state.url, region_name="us-east-1",
@@ -287,7 +301,7 @@ def test_failed_model_load_stops_the_wait_at_once_with_its_reason(tmp_path):
     spec = yaml.safe_load(path.read_text())
     spec["containers"][1]["environment"]["SAGEMAKER_PROGRAM"] = "missing_script.py"
     path.write_text(yaml.safe_dump(spec))
-    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=free_port(), docker=False)
+    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=0, docker=False)
     started = time.monotonic()
     with pytest.raises(SimulatorError, match="failed to load") as caught:
         pipeline.up(timeout=200)
@@ -324,7 +338,7 @@ def test_unsupported_settings_are_refused_before_anything_starts(tmp_path):
     spec = yaml.safe_load(path.read_text())
     spec["endpoint"] = {"variants": [{"name": "big", "initial_instance_count": 20}]}
     path.write_text(yaml.safe_dump(spec))
-    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=free_port(), docker=False)
+    pipeline = LocalPipeline(load_spec(path), state_dir=tmp_path / "state", port=0, docker=False)
     with pytest.raises(SimulatorError, match="runs at most 32"):
         pipeline.up(timeout=30)
     assert not (tmp_path / "state").exists()

@@ -11,7 +11,6 @@ import yaml
 from inference_pipeline.pipeline.local_transform import run_local_transform
 from inference_pipeline.spec.model import load_spec
 from tests.support.docker import require_image
-from tests.support.net import free_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scripts"
 HOPS = ("features", "model", "labels")
@@ -44,7 +43,7 @@ def test_100k_rows_multirecord_line_join_input(tmp_path, docker):
     data.mkdir(parents=True)
     rows = [f"id{i},{i},{i * 2}" for i in range(100_000)]
     (data / "rows.csv").write_text("\n".join(rows) + "\n")
-    report = run_local_transform(spec, tmp_path / "in", tmp_path / "out", docker=docker, port=free_port(),
+    report = run_local_transform(spec, tmp_path / "in", tmp_path / "out", docker=docker, port=0,
                                  state_dir=tmp_path / "state")
     assert report.succeeded, [f.describe() for f in report.failures]
     lines = (tmp_path / "out" / "nested" / "rows.csv.out").read_text().splitlines()
@@ -65,7 +64,7 @@ def test_failing_record_reports_container_and_keeps_other_files(tmp_path):
     (tmp_path / "pipeline.yaml").write_text((tmp_path / "pipeline.yaml").read_text())
     spec = load_spec(tmp_path / "pipeline.yaml")
     object.__setattr__(spec, "content_type", "text/plain")  # every hop refuses text/plain
-    report = run_local_transform(spec, data, tmp_path / "out", docker=False, port=free_port(),
+    report = run_local_transform(spec, data, tmp_path / "out", docker=False, port=0,
                                  state_dir=tmp_path / "state")
     assert not report.succeeded and report.files_failed == 2
     failure = report.failures[0]
@@ -85,7 +84,7 @@ def test_mini_batches_up_to_max_payload_pass_the_front_door(tmp_path):
     rows = 6_670_000 // (len(row) + 10)
     (data / "big.csv").write_text("".join(f"{i:08d},{row}\n" for i in range(rows)))
     assert 6 * 1024 * 1024 < (data / "big.csv").stat().st_size <= 6_670_000
-    report = run_local_transform(spec, data, tmp_path / "out", docker=False, port=free_port(),
+    report = run_local_transform(spec, data, tmp_path / "out", docker=False, port=0,
                                  state_dir=tmp_path / "state")
     assert report.succeeded, [f.describe() for f in report.failures]
     assert report.requests == 1

@@ -20,7 +20,7 @@ from inference_pipeline.pipeline.local import LocalPipeline
 from inference_pipeline.spec.model import load_spec
 from tests.reliability.load import run_traffic
 from tests.reliability.results import record
-from tests.support.net import free_port, wait_for_ping
+from tests.support.net import wait_for_ping
 from tests.support.server import serve
 from tests.support.sklearn_models import build_regressor
 
@@ -93,7 +93,7 @@ def _echo_pipeline(tmp_path: Path) -> Path:
 def test_killed_container_mid_traffic_is_named_within_seconds(tmp_path):
     """The simulator (--no-docker) with the second container killed mid-traffic: every request is
     answered within seconds, those after the kill with 424/503 naming ``second``; /ping names it."""
-    pipeline = LocalPipeline(load_spec(_echo_pipeline(tmp_path)), state_dir=tmp_path / "state", port=free_port(),
+    pipeline = LocalPipeline(load_spec(_echo_pipeline(tmp_path)), state_dir=tmp_path / "state", port=0,
                              docker=False)
     state = pipeline.up(timeout=120)
     try:

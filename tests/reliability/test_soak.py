@@ -20,7 +20,6 @@ from inference_pipeline.spec.model import load_spec
 from tests.e2e.example_runner import train_car_example
 from tests.reliability.load import percentile, run_traffic
 from tests.reliability.results import record
-from tests.support.net import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -55,7 +54,7 @@ def _tree_rss_mb(pid: int) -> float:
 def test_car_pipeline_soak_at_80_percent_of_peak(tmp_path):
     example = train_car_example(tmp_path)
     seconds = float(os.environ.get("RELIABILITY_SOAK_SECONDS", "30"))
-    pipeline = LocalPipeline(load_spec(example / "pipeline.yaml"), state_dir=tmp_path / "state", port=free_port(),
+    pipeline = LocalPipeline(load_spec(example / "pipeline.yaml"), state_dir=tmp_path / "state", port=0,
                              docker=False)
     state = pipeline.up(timeout=180)
     url = f"{state.url}/invocations"

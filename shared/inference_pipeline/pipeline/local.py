@@ -326,6 +326,11 @@ class LocalPipeline:
     def __init__(self, spec: PipelineSpec, *, state_dir: Path | None = None, port: int = 8080,
                  docker: bool = True, image_tag: str = "latest", extra_env: dict[str, str] | None = None,
                  copies: bool = True) -> None:
+        """``port`` is the front door's; 0 lets ``up`` pick one and hold it until the front door
+        listens (the returned state's ``url`` has it), so no other process can take it in between
+        as it can a port found free beforehand. Port 0 needs a ``state_dir``: the default is per port."""
+        if port == 0 and state_dir is None:
+            raise ValueError("port 0 (any free port) needs an explicit state_dir")
         self.spec = spec
         self.state_dir = state_dir or default_state_dir(spec.name, port)
         self.port = port
@@ -378,7 +383,10 @@ class LocalPipeline:
             self.down()  # the same spec on the same port: replace it
         ports = PortBook()
         try:  # held from here on: nothing else can take the port before the front door listens on it
-            ports.hold(self.port)
+            if self.port == 0:
+                self.port = ports.hold_any()
+            else:
+                ports.hold(self.port)
         except PortInUse:
             raise SimulatorError(f"port {self.port} on {LOCALHOST} is already in use (another pipeline left up? "
                                  "stop it with `inference-pipeline down SPEC`), or choose another with --port") from None
