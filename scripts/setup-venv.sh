@@ -9,6 +9,10 @@ if ! command -v java >/dev/null 2>&1; then
   log "installing a Java runtime for pyspark (parity tests, exporter)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (the benchmarks' load generator; tests/benchmarks runs benchmarks/run.py --quick)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
 
 # make_venv DIR WHY PIP-ARGS...: (re)install into DIR when pyproject.toml or these arguments change.
 make_venv() {
