@@ -75,7 +75,10 @@ def test_the_event_loop_is_the_runtimes_unless_the_setting_names_one_and_granian
     from inference_pipeline.serving.server import granian_options
 
     assert load_settings().event_loop is None
-    assert (SklearnRuntime.event_loop, XGBoostRuntime.event_loop) == ("rloop", "asyncio")
+    from inference_pipeline.runtimes.sparkml.runtime import SparkMLRuntime
+
+    assert (SklearnRuntime.event_loop, XGBoostRuntime.event_loop, SparkMLRuntime.event_loop) == \
+        ("rloop", "asyncio", "asyncio")
     assert granian_options(load_settings(), "test")["loop"] is Loops.rloop
     assert granian_options(load_settings(), "test", XGBoostRuntime.event_loop)["loop"] is Loops.asyncio
     monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", " AsyncIO ")

@@ -53,6 +53,9 @@ class SparkMLRuntime(Runtime):
     content_types: ClassVar[tuple[str, ...] | None] = (CSV, JSON, JSONLINES)
     default_accept: ClassVar[str] = "text/csv"
     plain_errors: ClassVar[bool] = True
+    # Under rloop, 1-row requests had a tail asyncio has not (wrk, 2 workers, 6 s cells: c=8 p99
+    # 5.4-5.8 ms against 2.6, c=32 36.5-36.8 against 5.7-6.8) for ~10% more req/s; 100 rows: even.
+    event_loop: ClassVar[str] = "asyncio"
 
     bundle: Bundle
     schema: ServingSchema | None

@@ -57,8 +57,8 @@ class XGBoostRuntime(Runtime):
     preload_modules: ClassVar[tuple[str, ...]] = ("xgboost", "scipy.sparse")
     # Under rloop, 1-row requests had a tail of stalls outside the app (wrk against this image,
     # 2 workers: c=8 p99 9-28 ms against 4 ms under asyncio, c=32 25-27 against 10-11; the app's
-    # own latency p99 was 0.8 ms), for 0-8% more requests per second. The predict releases the
-    # GIL (ctypes): that is where this runtime differs from the others, which keep rloop.
+    # own latency p99 was 0.8 ms), for 0-8% more requests per second (sparkml's runtime has the
+    # same tail; the sklearn image's ridge does not, and keeps rloop).
     event_loop: ClassVar[str] = "asyncio"
 
     def load(self, model_dir: Path) -> None:
