@@ -183,7 +183,7 @@ class ServingSettings:
     # The worker's event loop, where bodies are read and fast requests run; unset, the runtime's
     # (``Runtime.event_loop``): rloop (granian's own, in Rust) took 10-25% less CPU per request
     # than asyncio's (ridge model, 1 and 100 rows, benchmarks/results/server-choice.md), but
-    # xgboost's runtime picks asyncio (see XGBoostRuntime.event_loop).
+    # the xgboost and sparkml runtimes pick asyncio (their 1-row p99 under rloop: 2-6x).
     event_loop: str | None = _setting("INFERENCE_PIPELINE_EVENT_LOOP", _event_loop)
 
     @property
