@@ -71,12 +71,11 @@ def test_the_event_loop_is_the_runtimes_unless_the_setting_names_one_and_granian
     from granian.constants import Loops
 
     from inference_pipeline.runtimes.sklearn.runtime import SklearnRuntime
+    from inference_pipeline.runtimes.sparkml.runtime import SparkMLRuntime
     from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
     from inference_pipeline.serving.server import granian_options
 
     assert load_settings().event_loop is None
-    from inference_pipeline.runtimes.sparkml.runtime import SparkMLRuntime
-
     assert (SklearnRuntime.event_loop, XGBoostRuntime.event_loop, SparkMLRuntime.event_loop) == \
         ("rloop", "asyncio", "asyncio")
     assert granian_options(load_settings(), "test")["loop"] is Loops.rloop
@@ -85,3 +84,31 @@ def test_the_event_loop_is_the_runtimes_unless_the_setting_names_one_and_granian
     assert granian_options(load_settings(), "test", SklearnRuntime.event_loop)["loop"] is Loops.asyncio
     monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", "rloop")
     assert granian_options(load_settings(), "test", XGBoostRuntime.event_loop)["loop"] is Loops.rloop
+
+
+def test_serve_runtime_hands_granian_the_runtimes_event_loop(monkeypatch):
+    """What `serve` starts: granian gets the runtime class's loop unless the setting names one."""
+    import granian.server
+    from granian.constants import Loops
+
+    from inference_pipeline.runtimes.sklearn.runtime import SklearnRuntime
+    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
+    from inference_pipeline.serving import server
+
+    started: list[dict] = []
+
+    class FakeServer:
+        def __init__(self, target: str, **options) -> None:
+            started.append(options)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(granian.server, "Server", FakeServer)
+    monkeypatch.setenv(server.RUNTIME_ENV, "")  # serve_runtime sets it; restored after the test
+    monkeypatch.setattr(server, "preload_modules", lambda names: None)
+    server.serve_runtime(XGBoostRuntime, load_settings(), "xgboost")
+    server.serve_runtime(SklearnRuntime, load_settings(), "sklearn")
+    monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", "rloop")
+    server.serve_runtime(XGBoostRuntime, load_settings(), "xgboost")
+    assert [options["loop"] for options in started] == [Loops.asyncio, Loops.rloop, Loops.rloop]

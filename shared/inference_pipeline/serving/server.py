@@ -74,7 +74,7 @@ def http_options(*, host: str, port: int, read_timeout_s: float, event_loop: str
     }
 
 
-def granian_options(settings: ServingSettings, name: str, runtime_loop: str = "rloop") -> dict[str, Any]:
+def granian_options(settings: ServingSettings, name: str, runtime_loop: str = Runtime.event_loop) -> dict[str, Any]:
     """granian settings of a model container, from SageMaker's environment variables;
     ``runtime_loop``: the event loop the runtime prefers, when the settings name none."""
     return {
@@ -154,5 +154,6 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     # Workers import the runtime class by its path (serving/ may not import runtimes/).
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
-    options = granian_options(settings, name, getattr(runtime_factory, "event_loop", "rloop"))
+    # a user's factory need not be a Runtime subclass: it gets the base class's loop
+    options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))
     Server(f"{__name__}:build_worker_app", **options).serve()
