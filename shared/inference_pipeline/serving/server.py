@@ -106,7 +106,12 @@ def build_worker_app() -> Any:
     app = create_app(runtime, settings, start_loading=False)
     app.holder.load()
     tune_collector()
-    return RSGIBridge(app, body_policy(settings), settings.threads, inline=inline_policy(settings))
+    batcher = runtime.batcher
+    bridge = RSGIBridge(app, body_policy(settings), settings.threads,
+                        inline=inline_policy(settings, batching=batcher is not None))
+    if batcher is not None:
+        batcher.upcoming = bridge.upcoming
+    return bridge
 
 
 #: Answered on the event loop whatever the model's speed: constant-time, and /ping must not wait
@@ -114,8 +119,14 @@ def build_worker_app() -> Any:
 HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
 
 
-def inline_policy(settings: ServingSettings) -> InlinePolicy:
-    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS)
+#: CPU per request from which a request of a micro-batching runtime that has company goes to the
+#: pool, to share a predict, rather than run inline (serving.rsgi.InlinePolicy.batch_over_s).
+BATCH_OVER_S = 0.001
+
+
+def inline_policy(settings: ServingSettings, *, batching: bool = False) -> InlinePolicy:
+    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS,
+                        batch_over_s=BATCH_OVER_S if batching else None)
 
 
 def tune_collector() -> None:

@@ -116,6 +116,16 @@ def test_unmergeable_inputs_bypass_the_batcher():
     assert merge_key(frame) != merge_key(pd.DataFrame({"a": [2], "b": ["y"]}))  # int64 vs float64
 
 
+def test_categorical_frames_merge_only_with_the_same_categories():
+    def frame(categories: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({"sex": pd.Categorical(["M"], categories=categories), "length": [0.4]})
+
+    # Concatenated, categoricals of different categories become object columns: neither
+    # request's own predict would have seen that.
+    assert merge_key(frame(["M", "F"])) == merge_key(frame(["M", "F"]))
+    assert merge_key(frame(["M", "F"])) != merge_key(frame(["M", "F", "I"]))
+
+
 def test_split_rows_refuses_outputs_without_one_entry_per_row():
     assert split_rows(np.ones(3), [1, 1]) is None
     assert split_rows(np.float64(1.0), [1]) is None
@@ -201,3 +211,37 @@ def test_a_leader_interrupted_by_a_base_exception_answers_its_batch_and_passes_o
         batcher.predict(np.ones((1, 2)), "interrupt")
     assert not batcher._leading and not batcher._queue
     assert (batcher.predict(np.ones((1, 2)), None) == 2).all()
+
+
+def test_a_forming_batch_waits_for_requests_the_server_accepted_but_has_not_decoded():
+    model = RecordingModel(delay_s=0.4)
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=1.0)
+    batcher.predict(np.ones((1, 3)), None)  # a 0.4 s predict: a batch may wait up to 0.2 s for company
+    model.delay_s = 0.0
+    model.calls.clear()
+    accepted = [1]  # one request whose body the server is still reading
+    asked = threading.Event()
+
+    def upcoming() -> int:
+        asked.set()
+        return accepted[0]
+
+    batcher.upcoming = upcoming
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(batcher.predict, np.ones((1, 3)), 1)
+        assert asked.wait(5)  # the leader looked, saw one coming, and waits
+        accepted[0] = 0
+        second = pool.submit(batcher.predict, np.full((1, 3), 2.0), 2)
+        np.testing.assert_array_equal(first.result(5), [[6.0, 1.0]])
+        np.testing.assert_array_equal(second.result(5), [[12.0, 2.0]])
+    assert model.calls == [2]
+
+
+def test_a_forming_batch_waits_for_upcoming_requests_no_longer_than_its_bound():
+    model = RecordingModel(delay_s=0.2)
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.05)
+    batcher.predict(np.ones((1, 3)), None)
+    batcher.upcoming = lambda: 1  # never arrives (its client went away)
+    started = time.perf_counter()
+    batcher.predict(np.ones((1, 3)), None)
+    assert 0.04 <= time.perf_counter() - started - 0.2 < 0.5

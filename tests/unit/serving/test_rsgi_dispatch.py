@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inference_pipeline.serving.rsgi import BodyPolicy, InlineDispatch, InlinePolicy, RSGIBridge
@@ -82,6 +82,25 @@ def test_large_bodies_and_a_zero_budget_go_to_the_pool_health_checks_never_do() 
     assert never.runs_inline("/ping", 0)
     dispatch.observe(1.0, 1.0)
     assert dispatch.runs_inline("/ping", 0)
+
+
+def test_a_batching_app_sends_requests_with_company_to_the_pool_once_they_cost_enough() -> None:
+    dispatch = InlineDispatch(replace(BUDGET, batch_over_s=0.001))
+    _probed(dispatch)
+    dispatch.observe(0.0015, 0.0015)  # within the 2 ms budget, over the 1 ms batching threshold
+    assert not dispatch.runs_inline("/invocations", 10, company=True)  # it may share a predict
+    assert dispatch.runs_inline("/invocations", 10)  # alone: nothing to share, no hand-off
+    assert dispatch.runs_inline("/ping", 0, company=True)
+    for _ in range(20):
+        dispatch.observe(0.0005, 0.0005)  # now cheap: a shared predict saves less than a hand-off
+    assert dispatch.runs_inline("/invocations", 10, company=True)
+
+
+def test_without_batching_company_does_not_change_inline_dispatch() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    _probed(dispatch)
+    dispatch.observe(0.0015, 0.0015)
+    assert dispatch.runs_inline("/invocations", 10, company=True)
 
 
 @dataclass
@@ -176,3 +195,39 @@ def test_without_an_inline_policy_every_request_runs_on_the_pool() -> None:
 def test_an_app_calling_asyncio_run_works_inline() -> None:
     answers = _serve(_App(use_asyncio=True), ["/invocations"] * 5 + ["/ping"])
     assert answers[4:] == [threading.current_thread().name] * 2
+
+
+class _HeldBody(_Protocol):
+    """A client whose body arrives only when the test releases it."""
+
+    def __init__(self, release: asyncio.Future[bytes]) -> None:
+        super().__init__(b"")
+        self._release = release
+
+    def __anext__(self) -> asyncio.Future[bytes]:
+        return self._release  # the whole (2-byte) body, once released
+
+
+def test_upcoming_counts_app_requests_whose_bodies_are_still_being_read() -> None:
+    async def run() -> tuple[list[int], int]:
+        policy = InlinePolicy(always=frozenset({"/ping"}))
+        bridge = RSGIBridge(_App(), BodyPolicy(max_bytes=1000, timeout_s=5), threads=2, inline=policy)
+        loop = asyncio.get_running_loop()
+        seen = []
+        try:
+            releases = [loop.create_future(), loop.create_future()]
+            invocation = asyncio.ensure_future(bridge.__rsgi__(_Scope("/invocations"), _HeldBody(releases[0])))
+            ping = asyncio.ensure_future(bridge.__rsgi__(_Scope("/ping"), _HeldBody(releases[1])))
+            await asyncio.sleep(0.01)
+            seen.append(bridge.upcoming())  # the invocation only: /ping is not the app's work
+            releases[1].set_result(b"{}")
+            await ping
+            seen.append(bridge.upcoming())
+            releases[0].set_result(b"{}")
+            await invocation
+            return seen, bridge.upcoming()
+        finally:
+            bridge.__rsgi_del__(None)
+
+    seen, after = asyncio.run(run())
+    assert seen == [1, 1] and after == 0
