@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -12,11 +14,37 @@ from tests.support.server import serve
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
+def model_dir(tmp_path_factory):
     pytest.importorskip("fasttext", reason="fastText (fasttext-wheel) is a test dependency")
-    directory = train(tmp_path_factory.mktemp("bt") / "model")
-    with serve("blazingtext", directory, tmp_path=tmp_path_factory.mktemp("logs")) as server:
-        yield server, oracle(directory)
+    return train(tmp_path_factory.mktemp("bt") / "model")
+
+
+@pytest.fixture(scope="module")
+def model(model_dir, tmp_path_factory):
+    with serve("blazingtext", model_dir, tmp_path=tmp_path_factory.mktemp("logs")) as server:
+        yield server, oracle(model_dir)
+
+
+def _private_bytes(pid: int) -> int:
+    """Memory only this process holds (not shared with the processes it forked from or with)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    return sum(int(fields[name].split()[0]) * 1024 for name in ("Private_Clean", "Private_Dirty"))
+
+
+def test_workers_share_the_model_the_server_process_loaded(model_dir, tmp_path):
+    with serve("blazingtext", model_dir, workers=2, tmp_path=tmp_path) as server:
+        texts = [text for _, text in sentences(40, seed=3)]
+        for _ in range(20):  # both workers answer, from the shared model
+            response = post(server, json.dumps({"instances": texts}), "application/json")
+            assert response.status_code == 200
+        workers = psutil.Process(server.process.pid).children()
+        assert len(workers) == 2
+        model_bytes = (model_dir / "model.bin").stat().st_size
+        assert model_bytes > 50 * 2**20  # the test model's 2M-bucket input matrix: memory worth sharing
+        for worker in workers:
+            # Loading its own copy, a worker held the whole model privately (> 80 MB each).
+            assert _private_bytes(worker.pid) < model_bytes / 2, worker
+        assert server.log().count("blazingtext model loaded") == 1
 
 
 def post(server, body, content_type, accept=None):

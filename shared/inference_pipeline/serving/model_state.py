@@ -60,12 +60,24 @@ class ModelHolder:
             log.exception("model load crashed")
             self._fail(f"{type(exc).__name__}: {exc}")
         else:
-            self._attach_batcher()
-            self.state, self.reason = LoadState.READY, ""
+            self._loaded()
             log.info("%s model loaded from %s in %.3f s", self.runtime.name, self.model_dir,
                      time.perf_counter() - started)
         finally:
             self._ready.set()
+
+    def adopt(self, loaded: ModelHolder) -> None:
+        """Take ``loaded``'s outcome (success or failure, with its reason) instead of loading: it
+        holds this holder's runtime, loaded before this process forked (Runtime.load_before_fork)."""
+        if loaded.state is LoadState.READY:
+            self._loaded()
+        else:
+            self.state, self.reason = loaded.state, loaded.reason
+        self._ready.set()
+
+    def _loaded(self) -> None:
+        self._attach_batcher()
+        self.state, self.reason = LoadState.READY, ""
 
     def _attach_batcher(self) -> None:
         # Asked after load: a user script declares row independence in the module it loaded.

@@ -75,6 +75,11 @@ class Runtime(ABC):
     row_independent: ClassVar[bool] = False
     #: Modules the model's load imports, imported once before the workers fork (serving.server).
     preload_modules: ClassVar[tuple[str, ...]] = ()
+    #: The loaded model starts no threads and is only read while serving: the server process
+    #: loads it once, before the workers fork, and they share its memory copy-on-write instead
+    #: of each holding its own copy (fastText reads a whole ``model.bin`` into private memory).
+    #: A failed load is every worker's 503 with its reason, as when each loads its own.
+    load_before_fork: ClassVar[bool] = False
     #: The workers' event loop unless INFERENCE_PIPELINE_EVENT_LOOP names one: ``rloop`` or ``asyncio``.
     event_loop: ClassVar[str] = "rloop"
 

@@ -8,7 +8,8 @@ benchmarks/results/server-choice.md has the measurements against gunicorn (gthre
 workers) that made the choice.
 
 Every worker process builds its own runtime and loads its model *before* it serves its first
-request, so a replacement worker (after a crash or kill -9) never answers 503 while the
+request (or, for a runtime that declares ``load_before_fork``, starts with the one the server
+process loaded before forking it), so a replacement worker (after a crash or kill -9) never answers 503 while the
 others are ready: the shared listening socket keeps feeding the workers that are up.
 
 /ping during a load therefore waits (the connection sits in the backlog) rather than answering
@@ -30,6 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from inference_pipeline.serving.model_state import ModelHolder
 from inference_pipeline.serving.rsgi import BodyPolicy, InlinePolicy, RSGIBridge
 from inference_pipeline.serving.runtime import Runtime
 from inference_pipeline.serving.settings import ServingSettings
@@ -99,12 +101,16 @@ def build_worker_app() -> Any:
     configure_logging(settings.log_level)
     module_name, _, class_name = os.environ[RUNTIME_ENV].partition(":")
     runtime_factory = getattr(importlib.import_module(module_name), class_name)
-    runtime: Runtime = runtime_factory(settings)
-    # Load on this thread, before granian serves from this worker: granian calls the factory
-    # while importing the target, so a loader thread importing the model's modules would wait
-    # on the import lock until the factory returned.
+    forked = _loaded_before_fork
+    runtime: Runtime = forked.runtime if forked is not None else runtime_factory(settings)
     app = create_app(runtime, settings, start_loading=False)
-    app.holder.load()
+    if forked is not None:
+        app.holder.adopt(forked)
+    else:
+        # Load on this thread, before granian serves from this worker: granian calls the factory
+        # while importing the target, so a loader thread importing the model's modules would
+        # wait on the import lock until the factory returned.
+        app.holder.load()
     tune_collector()
     batcher = runtime.batcher
     bridge = RSGIBridge(app, body_policy(settings), settings.threads,
@@ -145,7 +151,8 @@ def preload_modules(names: tuple[str, ...]) -> None:
     """Import the model's libraries once, here, before granian forks its workers: each worker
     then starts with them imported (no per-worker import time) and shares their pages copy-on-
     write. Only imports: a loaded model (and the threads a library starts to use it) must not
-    cross a fork, so workers still load their own model."""
+    cross a fork, so workers still load their own model, unless its runtime declares
+    ``load_before_fork``."""
     started = time.perf_counter()
     for name in names:
         try:
@@ -154,6 +161,20 @@ def preload_modules(names: tuple[str, ...]) -> None:
             log.debug("preload of %s skipped: %s", name, exc)
     if names:
         log.info("preloaded %s in %.3f s", ", ".join(names), time.perf_counter() - started)
+
+
+#: The model the server process loaded before forking its workers (Runtime.load_before_fork):
+#: every worker it forks, replacements included, starts with it.
+_loaded_before_fork: ModelHolder | None = None
+
+
+def load_before_fork(runtime_factory: Callable[[ServingSettings], Runtime], settings: ServingSettings) -> None:
+    global _loaded_before_fork
+    if not getattr(runtime_factory, "load_before_fork", False):
+        return
+    holder = ModelHolder(runtime_factory(settings), settings.model_dir)  # batchers are per worker
+    holder.load()
+    _loaded_before_fork = holder
 
 
 def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], settings: ServingSettings,
@@ -165,6 +186,7 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     # Workers import the runtime class by its path (serving/ may not import runtimes/).
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
+    load_before_fork(runtime_factory, settings)
     # a user's factory need not be a Runtime subclass: it gets the base class's loop
     options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))
     Server(f"{__name__}:build_worker_app", **options).serve()

@@ -167,6 +167,9 @@ def _render(results: list[dict[str, Any]], media_type: str) -> InferenceResponse
 class BlazingTextRuntime(Runtime):
     name: ClassVar[str] = "blazingtext"
     preload_modules: ClassVar[tuple[str, ...]] = ("fasttext",)
+    # fastText's loader starts no threads, and predicting only reads the matrices: shared, an
+    # 80 MB model.bin is held once per container, not once per worker.
+    load_before_fork: ClassVar[bool] = True
     content_types: ClassVar[tuple[str, ...] | None] = (JSON, JSONLINES)
     accepts: ClassVar[tuple[str, ...]] = (JSON, JSONLINES)
     default_accept: ClassVar[str] = JSON
