@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import psutil
 import pytest
 import requests
 
 from tests.support.fasttext_models import oracle, sentences, train
+from tests.support.memory import private_bytes
 from tests.support.server import serve
 
 
@@ -25,12 +25,6 @@ def model(model_dir, tmp_path_factory):
         yield server, oracle(model_dir)
 
 
-def _private_bytes(pid: int) -> int:
-    """Memory only this process holds (not shared with the processes it forked from or with)."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
-    return sum(int(fields[name].split()[0]) * 1024 for name in ("Private_Clean", "Private_Dirty"))
-
-
 def test_workers_share_the_model_the_server_process_loaded(model_dir, tmp_path):
     with serve("blazingtext", model_dir, workers=2, tmp_path=tmp_path) as server:
         texts = [text for _, text in sentences(40, seed=3)]
@@ -43,7 +37,7 @@ def test_workers_share_the_model_the_server_process_loaded(model_dir, tmp_path):
         assert model_bytes > 50 * 2**20  # the test model's 2M-bucket input matrix: memory worth sharing
         for worker in workers:
             # Loading its own copy, a worker held the whole model privately (> 80 MB each).
-            assert _private_bytes(worker.pid) < model_bytes / 2, worker
+            assert private_bytes(worker.pid) < model_bytes / 2, worker
         assert server.log().count("blazingtext model loaded") == 1
 
 

@@ -9,8 +9,10 @@ import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import psutil
 import requests
 
+from tests.support.memory import private_bytes
 from tests.support.server import serve
 from tests.support.sklearn_models import build_featurizer
 
@@ -159,3 +161,15 @@ def test_the_asyncio_event_loop_fallback_serves_what_rloop_serves(tmp_path):
     assert all(answer.status_code == 200 for answer in answers["rloop"] + answers["asyncio"])
     assert [a.text for a in answers["asyncio"]] == [a.text for a in answers["rloop"]]
     assert answers["rloop"][0].text.count("\n") >= 1
+
+
+def test_workers_share_the_libraries_the_server_process_imported(tmp_path):
+    model_dir = build_featurizer(tmp_path / "model")
+    with serve("sklearn", model_dir, env={"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}, workers=2,
+               tmp_path=tmp_path) as server:
+        workers = psutil.Process(server.process.pid).children()
+        assert len(workers) == 2
+        for worker in workers:
+            # pandas, scikit-learn and scipy, imported before the fork: a collection walking them
+            # in the worker copied their pages (47 MB private per idle worker in the image).
+            assert private_bytes(worker.pid) < 30 * 2**20, worker

@@ -163,6 +163,17 @@ def preload_modules(names: tuple[str, ...]) -> None:
         log.info("preloaded %s in %.3f s", ", ".join(names), time.perf_counter() - started)
 
 
+def freeze_before_fork() -> None:
+    """Keep the workers' collectors off what they inherit.
+
+    A cyclic collection writes into the header of every object it walks: in a forked worker,
+    walking the libraries the server process imported copied every page they live on (47 MB
+    more private memory per sklearn worker, measured idle). Frozen here, they are outside every
+    collection the workers run (the use ``gc.freeze`` documents)."""
+    gc.collect()
+    gc.freeze()
+
+
 #: The model the server process loaded before forking its workers (Runtime.load_before_fork):
 #: every worker it forks, replacements included, starts with it.
 _loaded_before_fork: ModelHolder | None = None
@@ -187,6 +198,7 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
     load_before_fork(runtime_factory, settings)
+    freeze_before_fork()
     # a user's factory need not be a Runtime subclass: it gets the base class's loop
     options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))
     Server(f"{__name__}:build_worker_app", **options).serve()
