@@ -187,10 +187,11 @@ def main() -> int:
             container["model"] = str(work / container["name"] / "model.tar.gz")
         spec_path = work / "bench-pipeline.yaml"
         spec_path.write_text(yaml.safe_dump(spec_doc))
-        from tests.support.net import free_port
+        from tests.support.net import held_port
         started = time.perf_counter()
-        report = run_local_transform(load_spec(spec_path), data, work / "bench-out", docker=False,
-                                     port=free_port(), state_dir=work / "bench-state")
+        with held_port() as port:
+            report = run_local_transform(load_spec(spec_path), data, work / "bench-out", docker=False,
+                                         port=port, state_dir=work / "bench-state")
         total = time.perf_counter() - started
         if not report.succeeded:
             print(f"| whole pipeline | failed: {report.failures[0].describe()[:200]} | |")

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results" / "serving-all-images.md"
 
 from tests.support.docker import run_container  # noqa: E402
-from tests.support.net import LOCALHOST, free_port  # noqa: E402
+from tests.support.net import LOCALHOST, held_port  # noqa: E402
 
 
 @dataclass
@@ -133,7 +133,11 @@ def invocations():
 
 def floor_server(tmp: Path):
     (tmp / "floor_app.py").write_text(FLOOR_APP)
-    port = free_port()
+    with held_port() as port:  # until gunicorn (SO_REUSEADDR) listens on it
+        return _start_floor(tmp, port)
+
+
+def _start_floor(tmp: Path, port: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "4", "-w", "1",
                              "-b", f"{LOCALHOST}:{port}", "--chdir", str(tmp), "floor_app:app"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_serving import bt_model, ll_model, sklearn_model, sparkml_model, xgboost_model  # noqa: E402
 
-from tests.support.net import LOCALHOST, free_port  # noqa: E402
+from tests.support.net import LOCALHOST, held_port  # noqa: E402
 
 IMAGES: dict[str, tuple[Callable[[Path], Path] | None, dict[str, str]]] = {
     "sklearn": (sklearn_model, {"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}),
@@ -64,7 +64,11 @@ def tree_rss_mib(container: str) -> float:
 
 
 def measure(image: str, model_dir: Path | None, env: dict[str, str]) -> tuple[float, float, float, int]:
-    port = free_port()
+    with held_port() as port:  # the container's server binds over the hold
+        return _measure(image, model_dir, env, port)
+
+
+def _measure(image: str, model_dir: Path | None, env: dict[str, str], port: int) -> tuple[float, float, float, int]:
     name = f"ip-startup-{uuid.uuid4().hex[:8]}"
     args = ["docker", "run", "-d", "--name", name, "--network=host", "-e", f"SAGEMAKER_BIND_TO_PORT={port}",
             "-e", f"INFERENCE_PIPELINE_BIND_HOST={LOCALHOST}", "-e", "SAGEMAKER_MODEL_SERVER_WORKERS=2"]

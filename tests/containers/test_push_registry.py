@@ -13,7 +13,7 @@ import requests
 
 from inference_pipeline.build.images import image_names
 from tests.support.docker import require_image
-from tests.support.net import LOCALHOST, free_port
+from tests.support.net import LOCALHOST, held_port
 
 pytestmark = pytest.mark.docker
 
@@ -26,7 +26,14 @@ def registry(tmp_path_factory):
             pytest.fail("docker-registry is not installed (scripts/install-docker.sh installs it)")
         pytest.skip("docker-registry is not installed (apt-get install docker-registry)")
     root = tmp_path_factory.mktemp("registry")
-    port = free_port()
+    with held_port() as port:  # until the registry listens on it
+        process, address = _start_registry(binary, root, port)
+    yield address
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _start_registry(binary: str, root, port: int) -> tuple[subprocess.Popen, str]:
     config = root / "config.yml"
     config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
                       f"http:\n  addr: {LOCALHOST}:{port}\nlog:\n  level: warn\n")
@@ -40,9 +47,7 @@ def registry(tmp_path_factory):
                 break
         except requests.RequestException:
             time.sleep(0.2)
-    yield address
-    process.terminate()
-    process.wait(timeout=10)
+    return process, address
 
 
 def test_push_every_image_and_pull_it_back(registry):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.net import free_port
+from tests.support.net import held_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -38,9 +38,12 @@ def train_car_example(tmp_path: Path, timeout: int = 600) -> Path:
 
 def run_example(name: str, tmp_path: Path, *args: str, timeout: int = 900,
                 port: int | None = None) -> tuple[dict, str]:
+    if port is None:
+        with held_port() as held:
+            return run_example(name, tmp_path, *args, timeout=timeout, port=held)
     root = copy_example(name, tmp_path).parent
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # the simulator's state stays in the test
-    result = subprocess.run([sys.executable, str(root / name / "run.py"), "--port", str(port or free_port()), *args],
+    result = subprocess.run([sys.executable, str(root / name / "run.py"), "--port", str(port), *args],
                             capture_output=True, text=True, timeout=timeout, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.loads(result.stdout[result.stdout.rindex("\n{\n") + 1:])

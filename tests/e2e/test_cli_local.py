@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.net import free_port
+from tests.support.net import held_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scripts"
 CLI = [sys.executable, "-c", "from inference_pipeline.cli import main; main()"]
@@ -37,7 +37,11 @@ def spec_file(tmp_path: Path) -> Path:
 def test_up_invoke_logs_down_without_docker(tmp_path):
     spec = str(spec_file(tmp_path))
     state = str(tmp_path / "state")
-    port = str(free_port())
+    with held_port() as port:
+        _up_invoke_logs_down(spec, state, str(port))
+
+
+def _up_invoke_logs_down(spec: str, state: str, port: str) -> None:
     started = cli("up", spec, "--no-docker", "--port", port, "--state-dir", state)
     assert started.returncode == 0, started.stderr.decode()
     try:
@@ -60,8 +64,9 @@ def test_local_transform_command(tmp_path):
     spec = str(spec_file(tmp_path))
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_text("1\n2\n3\n")
-    result = cli("transform", spec, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
-                 "--no-docker", "--port", str(free_port()))
+    with held_port() as port:
+        result = cli("transform", spec, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
+                     "--no-docker", "--port", str(port))
     assert result.returncode == 0, result.stderr.decode()
     assert (tmp_path / "out" / "a.csv.out").read_text() == "".join(
         f"{i},left:true,right:true\n" for i in (1, 2, 3))

@@ -17,7 +17,7 @@ import requests
 
 from tests.e2e.example_runner import run_example
 from tests.support.docker import require_image
-from tests.support.net import free_port
+from tests.support.net import held_port
 
 pytestmark = [pytest.mark.docker, pytest.mark.spark]
 PAYLOAD = "low,low,5more,more,big,high"
@@ -41,7 +41,11 @@ def _check(summary: dict) -> None:
 def test_car_evaluation_example_as_the_readme_runs_it(tmp_path):
     for image in ("sparkml", "xgboost", "postprocessing"):
         require_image(image)
-    port = free_port()
+    with held_port() as port:
+        _readme_run(tmp_path, port)
+
+
+def _readme_run(tmp_path, port: int) -> None:
     url = f"http://127.0.0.1:{port}/invocations"
     try:
         summary, stdout = run_example("sparkml-xgboost-car-evaluation", tmp_path, "--keep-up", port=port)

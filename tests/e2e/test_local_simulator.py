@@ -12,7 +12,7 @@ import yaml
 from inference_pipeline.pipeline.local import LocalPipeline, SimulatorError, plan_containers, render_compose
 from inference_pipeline.spec.model import load_spec
 from tests.support.docker import require_image
-from tests.support.net import free_port
+from tests.support.net import held_ports
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scripts"
 
@@ -311,11 +311,15 @@ def test_failed_model_load_stops_the_wait_at_once_with_its_reason(tmp_path):
 
 
 def test_same_spec_on_two_ports_keeps_both_and_down_needs_the_port(tmp_path, monkeypatch):
-    from inference_pipeline.pipeline.local import find_state_dir
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     spec = load_spec(write_spec(tmp_path))
-    one, two = free_port(), free_port()
+    with held_ports(2) as (one, two):
+        _two_pipelines(spec, one, two)
+
+
+def _two_pipelines(spec, one: int, two: int) -> None:
+    from inference_pipeline.pipeline.local import find_state_dir
+
     first = LocalPipeline(spec, port=one, docker=False)
     first.up(timeout=120)
     try:

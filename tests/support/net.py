@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import requests
+
+from inference_pipeline.pipeline.ports import PortBook
 
 LOCALHOST = "127.0.0.1"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOCALHOST, 0))
-        return int(sock.getsockname()[1])
+@contextmanager
+def held_ports(count: int = 1) -> Iterator[list[int]]:
+    """``count`` loopback ports, held for the block's duration (PortBook: bound with SO_REUSEADDR,
+    never listening). The server the test starts on one binds over the hold; nobody else can take
+    it in between, as with a port found free and handed over unheld (a test failed that way)."""
+    book = PortBook()
+    try:
+        yield [book.hold_any() for _ in range(count)]
+    finally:
+        book.release()
+
+
+@contextmanager
+def held_port() -> Iterator[int]:
+    with held_ports(1) as ports:
+        yield ports[0]
 
 
 def wait_for_ping(url: str, timeout: float = 60.0, expect: int = 200, alive=None) -> requests.Response:

@@ -154,6 +154,7 @@ class MicroBatcher:
         self.max_batch_size = max_batch_size
         self.max_delay_s = max_delay_s
         self._predict_s = 0.0  # smoothed wall time of a batch's predict; 0 until the first one
+        self._predict_cpu_s = 0.0  # and its CPU time on the predicting thread
         self._lock = threading.Condition()
         self._queue: list[_Pending] = []
         self._arriving = 0  # requests decoding on their way to predict (worth waiting for)
@@ -287,12 +288,21 @@ class MicroBatcher:
         for pending, piece in zip(batch, pieces, strict=True):
             pending.answer(piece)
 
+    def predict_cpu_s(self) -> float:
+        """CPU time of a predict (smoothed; 0 before the first): what requests sharing one save.
+        CPU, not wall time: other threads holding the GIL stretch the latter, not the former."""
+        return self._predict_cpu_s
+
     def _timed_predict(self, data: Any, context: Any) -> Any:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         output = self._predict(data, context)
-        elapsed = time.perf_counter() - started
-        self._predict_s = elapsed if not self._predict_s else self._predict_s + (elapsed - self._predict_s) * self.SMOOTHING
+        elapsed, cpu = time.perf_counter() - started, time.thread_time() - started_cpu
+        self._predict_s = self._smoothed(self._predict_s, elapsed)
+        self._predict_cpu_s = self._smoothed(self._predict_cpu_s, cpu)
         return output
+
+    def _smoothed(self, running: float, newest: float) -> float:
+        return newest if not running else running + (newest - running) * self.SMOOTHING
 
     def _answer_alone(self, pending: _Pending) -> None:
         try:

@@ -276,16 +276,21 @@ class InlinePolicy:
     #: not queue behind slow requests for a pool thread).
     always: frozenset[str] = frozenset()
     #: Set when the app merges concurrent requests into one predict (serving.batching): then a
-    #: request with company in its worker goes to the pool, where it can join a batch, once inline
-    #: requests take at least this much CPU. Inline requests run one after another and never
-    #: merge: the abalone featurizer (~3 ms a request, 2.2 of them a predict whatever its rows)
-    #: ran inline at 595-621 req/s at 32 clients, on the pool at 1,326-1,376. Below it, the
-    #: hand-off to a thread costs more than a shared predict saves (xgboost, Ridge: < 1 ms).
+    #: request with company in its worker goes to the pool, where it can join a batch, once the
+    #: app's predict (``InlineDispatch.predict_cpu_s``) takes at least this much CPU. Inline
+    #: requests run one after another and never merge: the abalone featurizer (~3 ms a request,
+    #: 2.2 of them a predict whatever its rows) ran inline at 595-621 req/s at 32 clients, on the
+    #: pool at 1,326-1,376. Below it, the hand-off to a thread costs more than a shared predict
+    #: saves (xgboost, Ridge: predicts of 0.2-0.6 ms).
     batch_over_s: float | None = None
     #: Requests sent to the pool before the first probe, and after an inline one overran the
     #: budget before the next; doubles after every slow probe, up to ``max_probe_interval``.
     probe_interval: int = 64
     max_probe_interval: int = 8192
+
+
+def _no_time() -> float:
+    return 0.0
 
 
 class InlineDispatch:
@@ -310,6 +315,8 @@ class InlineDispatch:
         self.interval = policy.probe_interval
         self._until_probe = policy.probe_interval
         self._cpu_s = self._wall_s = 0.0
+        #: The CPU time of the app's predict, when it micro-batches (set by the server).
+        self.predict_cpu_s: Callable[[], float] = _no_time
 
     def runs_inline(self, path: str, body_size: int, company: bool = False) -> bool:
         """``company``: other requests of the app are in flight in this worker."""
@@ -319,7 +326,7 @@ class InlineDispatch:
         if policy.budget_s <= 0 or body_size > policy.max_body_bytes:
             return False
         if self.fast:
-            return not (company and policy.batch_over_s is not None and self._cpu_s >= policy.batch_over_s)
+            return not (company and policy.batch_over_s is not None and self.predict_cpu_s() >= policy.batch_over_s)
         self._until_probe -= 1
         return self._until_probe <= 0
 

@@ -83,6 +83,14 @@ def test_batches_respect_max_rows_and_shape_families():
         np.testing.assert_array_equal(result, model(data, None))
 
 
+def test_predict_cpu_time_is_measured_on_the_predicting_thread():
+    model = RecordingModel(delay_s=0.05)  # sleeping: wall time, no CPU
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.005)
+    assert batcher.predict_cpu_s() == 0.0
+    batcher.predict(np.ones((1, 3)), None)
+    assert 0.0 < batcher.predict_cpu_s() < 0.02
+
+
 def test_a_lone_request_does_not_wait_for_the_delay():
     model = RecordingModel()
     batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=0.5)

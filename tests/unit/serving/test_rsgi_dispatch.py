@@ -84,20 +84,22 @@ def test_large_bodies_and_a_zero_budget_go_to_the_pool_health_checks_never_do() 
     assert dispatch.runs_inline("/ping", 0)
 
 
-def test_a_batching_app_sends_requests_with_company_to_the_pool_once_they_cost_enough() -> None:
+def test_a_batching_app_sends_requests_with_company_to_the_pool_once_its_predict_costs_enough() -> None:
     dispatch = InlineDispatch(replace(BUDGET, batch_over_s=0.001))
+    predict_cpu_s = [0.0015]  # over the 1 ms batching threshold
+    dispatch.predict_cpu_s = lambda: predict_cpu_s[0]
     _probed(dispatch)
-    dispatch.observe(0.0015, 0.0015)  # within the 2 ms budget, over the 1 ms batching threshold
+    dispatch.observe(0.0018, 0.0018)  # within the 2 ms budget
     assert not dispatch.runs_inline("/invocations", 10, company=True)  # it may share a predict
     assert dispatch.runs_inline("/invocations", 10)  # alone: nothing to share, no hand-off
     assert dispatch.runs_inline("/ping", 0, company=True)
-    for _ in range(20):
-        dispatch.observe(0.0005, 0.0005)  # now cheap: a shared predict saves less than a hand-off
+    predict_cpu_s[0] = 0.0005  # a shared predict would save less than the hand-off costs
     assert dispatch.runs_inline("/invocations", 10, company=True)
 
 
 def test_without_batching_company_does_not_change_inline_dispatch() -> None:
     dispatch = InlineDispatch(BUDGET)
+    dispatch.predict_cpu_s = lambda: 0.0015
     _probed(dispatch)
     dispatch.observe(0.0015, 0.0015)
     assert dispatch.runs_inline("/invocations", 10, company=True)
