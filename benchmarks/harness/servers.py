@@ -227,7 +227,10 @@ def mms(model: Model, work: Path) -> Iterator[Server]:
         shutil.copy(PEERS / "mms" / module, code / module)
     store = base / "models"
     store.mkdir()
-    env = {"BENCH_MODEL": model.name, "PYTHONPATH": str(code), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    # TMPDIR: MMS keeps its pid file in the temp directory and refuses to start while it names a
+    # live process, so a JVM left over from an interrupted run blocked every MMS cell of the next.
+    env = {"BENCH_MODEL": model.name, "PYTHONPATH": str(code), "PATH": f"{bin_dir}:{os.environ['PATH']}",
+           "TMPDIR": str(base)}
     subprocess.run([str(bin_dir / "model-archiver"), "--model-name", "model", "--handler", "handler_service",
                     "--model-path", str(code), "--export-path", str(store), "--archive-format", "no-archive"],
                    check=True, capture_output=True, env={**os.environ, **env})
