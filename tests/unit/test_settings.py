@@ -107,7 +107,7 @@ def test_serve_runtime_hands_granian_the_runtimes_event_loop(monkeypatch):
     monkeypatch.setattr(granian.server, "Server", FakeServer)
     monkeypatch.setenv(server.RUNTIME_ENV, "")  # serve_runtime sets it; restored after the test
     monkeypatch.setattr(server, "preload_modules", lambda names: None)
-    monkeypatch.setattr(server, "freeze_before_fork", lambda: None)
+    monkeypatch.setattr(server, "tune_collector", lambda: None)
     server.serve_runtime(XGBoostRuntime, load_settings(), "xgboost")
     server.serve_runtime(SklearnRuntime, load_settings(), "sklearn")
     monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", "rloop")

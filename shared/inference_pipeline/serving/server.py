@@ -9,8 +9,9 @@ workers) that made the choice.
 
 Every worker process builds its own runtime and loads its model *before* it serves its first
 request (or, for a runtime that declares ``load_before_fork``, starts with the one the server
-process loaded before forking it), so a replacement worker (after a crash or kill -9) never answers 503 while the
-others are ready: the shared listening socket keeps feeding the workers that are up.
+process loaded before forking it), so a replacement worker (after a crash or kill -9) never
+answers 503 while the others are ready: the shared listening socket keeps feeding the workers
+that are up.
 
 /ping during a load therefore waits (the connection sits in the backlog) rather than answering
 503 "loading". Kept on purpose: SageMaker counts a /ping that misses its 2 s timeout exactly as
@@ -113,8 +114,7 @@ def build_worker_app() -> Any:
         app.holder.load()
     tune_collector()
     batcher = runtime.batcher
-    bridge = RSGIBridge(app, body_policy(settings), settings.threads,
-                        inline=inline_policy(settings, batching=batcher is not None))
+    bridge = RSGIBridge(app, body_policy(settings), settings.threads, inline=inline_policy(settings))
     if batcher is not None:
         batcher.upcoming = bridge.upcoming
         bridge.dispatch.predict_cpu_s = batcher.predict_cpu_s
@@ -134,19 +134,24 @@ HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
 BATCH_OVER_S = 0.001
 
 
-def inline_policy(settings: ServingSettings, *, batching: bool = False) -> InlinePolicy:
-    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS,
-                        batch_over_s=BATCH_OVER_S if batching else None)
+def inline_policy(settings: ServingSettings) -> InlinePolicy:
+    # Without a batcher the dispatch's predict time stays 0, under any threshold: inline as before.
+    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS, batch_over_s=BATCH_OVER_S)
 
 
 def tune_collector() -> None:
-    """Freeze what the worker holds once its model is loaded.
+    """Freeze what this process holds: in the server process before granian forks, and in each
+    worker once its model is loaded.
 
     The libraries and the model are hundreds of thousands of long-lived objects: frozen, the
     cyclic collector's full passes skip them (unfrozen, one pass took tens of milliseconds
     mid-request: the featurizer's p99 at one client was ~110 ms against a p50 of 12 ms; frozen,
-    21 ms). The thresholds stay CPython's: raised to (20,000, 20, 20) they made the xgboost
-    image's p99 at 8 clients ~50 ms instead of ~10 (its per-request garbage then piles up)."""
+    21 ms). Before the fork it also keeps the workers' collectors off what they inherit: a
+    collection writes into the header of every object it walks, so a worker walking the
+    libraries the server process imported copied every page they live on (47 MB more private
+    memory per idle sklearn worker; the use ``gc.freeze`` documents). The thresholds stay
+    CPython's: raised to (20,000, 20, 20) they made the xgboost image's p99 at 8 clients ~50 ms
+    instead of ~10 (its per-request garbage then piles up)."""
     gc.collect()
     gc.freeze()
 
@@ -165,17 +170,6 @@ def preload_modules(names: tuple[str, ...]) -> None:
             log.debug("preload of %s skipped: %s", name, exc)
     if names:
         log.info("preloaded %s in %.3f s", ", ".join(names), time.perf_counter() - started)
-
-
-def freeze_before_fork() -> None:
-    """Keep the workers' collectors off what they inherit.
-
-    A cyclic collection writes into the header of every object it walks: in a forked worker,
-    walking the libraries the server process imported copied every page they live on (47 MB
-    more private memory per sklearn worker, measured idle). Frozen here, they are outside every
-    collection the workers run (the use ``gc.freeze`` documents)."""
-    gc.collect()
-    gc.freeze()
 
 
 #: The model the server process loaded before forking its workers (Runtime.load_before_fork):
@@ -202,7 +196,7 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
     load_before_fork(runtime_factory, settings)
-    freeze_before_fork()
+    tune_collector()
     # a user's factory need not be a Runtime subclass: it gets the base class's loop
     options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))
     Server(f"{__name__}:build_worker_app", **options).serve()

@@ -105,6 +105,19 @@ def test_without_batching_company_does_not_change_inline_dispatch() -> None:
     assert dispatch.runs_inline("/invocations", 10, company=True)
 
 
+def test_the_servers_policy_keeps_a_runtime_without_a_batcher_inline_with_company() -> None:
+    from inference_pipeline.serving.server import inline_policy
+    from inference_pipeline.serving.settings import load_settings
+
+    dispatch = InlineDispatch(inline_policy(load_settings()))  # no batcher: predict_cpu_s stays 0
+    while not dispatch.runs_inline("/invocations", 10):
+        pass
+    dispatch.observe(0.004, 0.004)  # within the 5 ms budget, over the batching threshold
+    assert dispatch.runs_inline("/invocations", 10, company=True)
+    dispatch.predict_cpu_s = lambda: 0.004  # with a batcher whose predict costs that much
+    assert not dispatch.runs_inline("/invocations", 10, company=True)
+
+
 @dataclass
 class _Scope:
     path: str
