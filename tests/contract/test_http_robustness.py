@@ -59,7 +59,10 @@ def status_of(response: bytes) -> int:
 
 def test_chunked_body_is_served(server):
     response = exchange(server, HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\n1,1,1\r\n0\r\n\r\n")
-    assert status_of(response) == 200 and response.endswith(b"6.5000000000000036\n")
+    assert status_of(response) == 200
+    # The fitted coefficients' last bits depend on the machine's BLAS: 6.5000000000000036 on one,
+    # 6.500000000000005 on another.
+    assert abs(float(response.rsplit(b"\r\n\r\n", 1)[1]) - 6.5) < 1e-9
 
 
 def test_chunk_size_that_is_not_hex_is_400_with_message(server):

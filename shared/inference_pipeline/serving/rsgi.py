@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from inference_pipeline.serving.batch_trial import BatchingTrial
+
 log = logging.getLogger(__name__)
 
 Environ = dict[str, Any]
@@ -275,13 +277,14 @@ class InlinePolicy:
     #: Paths answered inline whatever the app's speed (constant-time health checks: ``/ping`` must
     #: not queue behind slow requests for a pool thread).
     always: frozenset[str] = frozenset()
-    #: Set when the app merges concurrent requests into one predict (serving.batching): then a
-    #: request with company in its worker goes to the pool, where it can join a batch, once the
-    #: app's predict (``InlineDispatch.predict_cpu_s``) takes at least this much CPU. Inline
-    #: requests run one after another and never merge: the abalone featurizer (~3 ms a request,
-    #: 2.2 of them a predict whatever its rows) ran inline at 595-621 req/s at 32 clients, on the
-    #: pool at 1,326-1,376. Below it, the hand-off to a thread costs more than a shared predict
-    #: saves (xgboost, Ridge: predicts of 0.2-0.6 ms).
+    #: Set when the app merges concurrent requests into one predict (serving.batching): once the
+    #: app's predict (``InlineDispatch.predict_cpu_s``) takes at least this much CPU, a request
+    #: with company in its worker may go to the pool, where it can join a batch, and the worker's
+    #: :class:`~inference_pipeline.serving.batch_trial.BatchingTrial` measures whether that costs
+    #: less CPU than running it inline. Inline requests run one after another and never merge:
+    #: the abalone featurizer (~3 ms a request, 2.2 of them a predict whatever its rows) ran
+    #: inline at 595-621 req/s at 32 clients, on the pool at 1,326-1,376. Below it a shared
+    #: predict cannot save what the hand-off to a thread costs, so no trial is run.
     batch_over_s: float | None = None
     #: Requests sent to the pool before the first probe, and after an inline one overran the
     #: budget before the next; doubles after every slow probe, up to ``max_probe_interval``.
@@ -317,6 +320,8 @@ class InlineDispatch:
         self._cpu_s = self._wall_s = 0.0
         #: The CPU time of the app's predict, when it micro-batches (set by the server).
         self.predict_cpu_s: Callable[[], float] = _no_time
+        #: Whether requests with company go to the pool, when the predict is worth sharing.
+        self.trial = BatchingTrial()
 
     def runs_inline(self, path: str, body_size: int, company: bool = False) -> bool:
         """``company``: other requests of the app are in flight in this worker."""
@@ -326,7 +331,9 @@ class InlineDispatch:
         if policy.budget_s <= 0 or body_size > policy.max_body_bytes:
             return False
         if self.fast:
-            return not (company and policy.batch_over_s is not None and self.predict_cpu_s() >= policy.batch_over_s)
+            if policy.batch_over_s is None or self.predict_cpu_s() < policy.batch_over_s:
+                return True
+            return not (self.trial.count() and company)  # counts every request of the trial's phases
         self._until_probe -= 1
         return self._until_probe <= 0
 

@@ -126,12 +126,13 @@ def build_worker_app() -> Any:
 HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
 
 
-#: CPU time of a predict from which a request of a micro-batching runtime that has company goes
-#: to the pool, to share a predict, rather than run inline (serving.rsgi.InlinePolicy.batch_over_s):
-#: the featurizer's is 2-5 ms, Ridge's and xgboost's 0.2-0.6. (The first measure tried, a whole
-#: request's CPU, left Ridge within reach of it on a slow machine: 0.8-0.9 ms of server CPU a
-#: request.)
-BATCH_OVER_S = 0.001
+#: CPU time of a predict from which requests of a micro-batching runtime that have company may go
+#: to the pool, to share a predict, when the worker's trial measures that cheaper than running them
+#: inline (serving.rsgi.InlinePolicy.batch_over_s, serving.batch_trial). Below it no trial runs: a
+#: shared predict would save each request less than this, and the hand-off to a thread costs more
+#: (a bare granian RSGI request costs ~0.1 ms in all, benchmarks/results/http_floor.md). sparkml's
+#: predicts are 0.02-0.05 ms; Ridge's 0.19, xgboost's 0.28, the featurizer's 2-5.
+BATCH_OVER_S = 0.0001
 
 
 def inline_policy(settings: ServingSettings) -> InlinePolicy:

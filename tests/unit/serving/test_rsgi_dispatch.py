@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from inference_pipeline.serving.batch_trial import BatchingTrial
 from inference_pipeline.serving.rsgi import BodyPolicy, InlineDispatch, InlinePolicy, RSGIBridge
 
 BUDGET = InlinePolicy(budget_s=0.002, max_body_bytes=100, always=frozenset({"/ping"}), probe_interval=4,
@@ -84,25 +85,53 @@ def test_large_bodies_and_a_zero_budget_go_to_the_pool_health_checks_never_do() 
     assert dispatch.runs_inline("/ping", 0)
 
 
-def test_a_batching_app_sends_requests_with_company_to_the_pool_once_its_predict_costs_enough() -> None:
-    dispatch = InlineDispatch(replace(BUDGET, batch_over_s=0.001))
-    predict_cpu_s = [0.0015]  # over the 1 ms batching threshold
+def _pool_trial(phase: int = 2) -> BatchingTrial:
+    """A trial that settles on the pool at its first decision: pool phases cost half the CPU."""
+    clock = [0.0]
+    trial = BatchingTrial(phase_requests=phase, rounds=1, hold_requests=4, clock=lambda: clock[0])
+    original = trial.count
+
+    def count() -> bool:
+        clock[0] += 0.0005 if trial.pool else 0.001
+        return original()
+
+    trial.count = count  # type: ignore[method-assign]
+    return trial
+
+
+def test_a_batching_app_sends_requests_with_company_to_the_pool_when_its_trial_finds_that_cheaper() -> None:
+    dispatch = InlineDispatch(replace(BUDGET, batch_over_s=0.0001))
+    predict_cpu_s = [0.0003]  # worth a trial
     dispatch.predict_cpu_s = lambda: predict_cpu_s[0]
+    dispatch.trial = _pool_trial()
     _probed(dispatch)
-    dispatch.observe(0.0018, 0.0018)  # within the 2 ms budget
-    assert not dispatch.runs_inline("/invocations", 10, company=True)  # it may share a predict
+    dispatch.observe(0.0008, 0.0008)  # within the 2 ms budget
+    # The trial's inline phase, then its pool phase, then the pool it chose.
+    assert [dispatch.runs_inline("/invocations", 10, company=True) for _ in range(6)] == [
+        True, False, False, False, False, False]
     assert dispatch.runs_inline("/invocations", 10)  # alone: nothing to share, no hand-off
     assert dispatch.runs_inline("/ping", 0, company=True)
-    predict_cpu_s[0] = 0.0005  # a shared predict would save less than the hand-off costs
+    predict_cpu_s[0] = 0.00005  # a shared predict would save less than the hand-off costs
     assert dispatch.runs_inline("/invocations", 10, company=True)
+
+
+def test_a_predict_too_cheap_to_share_runs_no_trial() -> None:
+    dispatch = InlineDispatch(replace(BUDGET, batch_over_s=0.0001))
+    dispatch.predict_cpu_s = lambda: 0.00005
+    trial = dispatch.trial = _pool_trial()
+    _probed(dispatch)
+    dispatch.observe(0.0003, 0.0003)
+    assert all(dispatch.runs_inline("/invocations", 10, company=True) for _ in range(20))
+    assert trial.chosen is None and not trial.pool
 
 
 def test_without_batching_company_does_not_change_inline_dispatch() -> None:
     dispatch = InlineDispatch(BUDGET)
     dispatch.predict_cpu_s = lambda: 0.0015
+    dispatch.trial = _pool_trial()
     _probed(dispatch)
     dispatch.observe(0.0015, 0.0015)
-    assert dispatch.runs_inline("/invocations", 10, company=True)
+    assert all(dispatch.runs_inline("/invocations", 10, company=True) for _ in range(20))
 
 
 def test_the_servers_policy_keeps_a_runtime_without_a_batcher_inline_with_company() -> None:
@@ -110,12 +139,13 @@ def test_the_servers_policy_keeps_a_runtime_without_a_batcher_inline_with_compan
     from inference_pipeline.serving.settings import load_settings
 
     dispatch = InlineDispatch(inline_policy(load_settings()))  # no batcher: predict_cpu_s stays 0
+    dispatch.trial = _pool_trial()
     while not dispatch.runs_inline("/invocations", 10):
         pass
-    dispatch.observe(0.004, 0.004)  # within the 5 ms budget, over the batching threshold
-    assert dispatch.runs_inline("/invocations", 10, company=True)
+    dispatch.observe(0.004, 0.004)  # within the 5 ms budget
+    assert all(dispatch.runs_inline("/invocations", 10, company=True) for _ in range(20))
     dispatch.predict_cpu_s = lambda: 0.004  # with a batcher whose predict costs that much
-    assert not dispatch.runs_inline("/invocations", 10, company=True)
+    assert not all(dispatch.runs_inline("/invocations", 10, company=True) for _ in range(20))
 
 
 @dataclass
