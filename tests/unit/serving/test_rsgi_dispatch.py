@@ -88,7 +88,8 @@ def test_large_bodies_and_a_zero_budget_go_to_the_pool_health_checks_never_do() 
 def _pool_trial(phase: int = 2) -> BatchingTrial:
     """A trial that settles on the pool at its first decision: pool phases cost half the CPU."""
     clock = [0.0]
-    trial = BatchingTrial(phase_requests=phase, rounds=1, hold_requests=4, clock=lambda: clock[0])
+    trial = BatchingTrial(phase_requests=phase, settle_requests=0, rounds=1, hold_requests=4,
+                          clock=lambda: clock[0])
     original = trial.count
 
     def count() -> bool:
