@@ -3,15 +3,15 @@
 A request that runs on the event loop's thread (serving.rsgi.InlineDispatch) costs no hand-off,
 but runs alone; on the pool it pays for a queue, a thread wake-up and a return trip to the loop,
 and may share one predict with the worker's other requests. Which costs less depends on how much
-of a predict is a fixed cost per call and on the machine, not on one threshold: measured in our
-images on one machine, xgboost (a 1-row predict 0.28 ms of CPU, 100 rows 0.29) served 30-60% more
-requests a second on the pool at 8 and 32 clients; a Ridge pipeline (0.19 ms, nearly all of it
-per call too) was the same either way, within noise; the abalone featurizer (2-5 ms) twice as
-many. So each worker measures it: requests alternate between short phases that keep the app's
-requests inline and phases that send those with company to the pool, the worker's CPU time per
-request (every thread of the process, once the phase before has drained) is summed per mode, and the cheaper mode holds until the
-next trial. A trial that agrees with the one before doubles the hold, so a clear winner is
-re-checked rarely and the losing mode's phases stay a small share of the requests.
+of a predict is a fixed cost per call and on what the hand-off costs on the machine, so no one
+threshold is right: in our xgboost image (a 1-row predict 0.28 ms of CPU, 100 rows 0.29) the pool
+served 65-75% more 1-row requests a second at 32 clients and 0-30% more at 8, and the abalone
+featurizer (predicts of 2-5 ms) twice as many at 32. So each worker measures it: requests
+alternate between short phases that keep the app's requests inline and phases that send those
+with company to the pool, the worker's CPU time per request (every thread of the process, once
+the phase before has drained) is summed per mode, and the cheaper mode holds until the next
+trial. A trial that agrees with the one before doubles the hold, so a clear winner is re-checked
+rarely and the losing mode's phases stay a small share of the requests.
 """
 
 from __future__ import annotations

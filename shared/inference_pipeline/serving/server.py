@@ -131,7 +131,7 @@ HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
 #: inline (serving.rsgi.InlinePolicy.batch_over_s, serving.batch_trial). Below it no trial runs: a
 #: shared predict would save each request less than this, and the hand-off to a thread costs more
 #: (a bare granian RSGI request costs ~0.1 ms in all, benchmarks/results/http_floor.md). sparkml's
-#: predicts are 0.02-0.05 ms; Ridge's 0.19, xgboost's 0.28, the featurizer's 2-5.
+#: predicts are 0.02-0.05 ms; xgboost's 0.28, the featurizer's 2-5.
 BATCH_OVER_S = 0.0001
 
 
