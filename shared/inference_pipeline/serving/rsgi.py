@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from inference_pipeline.serving.balance import ConnectionBalancer
 from inference_pipeline.serving.batch_trial import BatchingTrial
 
 log = logging.getLogger(__name__)
@@ -450,11 +451,14 @@ def call_wsgi(app: WSGIApp, environ: Environ) -> tuple[int, Headers, bytes]:
 class RSGIBridge:
     """The RSGI app of one granian worker around a WSGI ``app``: body first, then a thread."""
 
-    def __init__(self, app: WSGIApp, policy: BodyPolicy, threads: int, inline: InlinePolicy | None = None) -> None:
+    def __init__(self, app: WSGIApp, policy: BodyPolicy, threads: int, inline: InlinePolicy | None = None,
+                 balancer: ConnectionBalancer | None = None) -> None:
         """A request whose body could not be read reaches the app, whose ``wsgi.input.read`` raises
-        the RequestBodyError saying why. Without ``inline`` every request runs on the pool."""
+        the RequestBodyError saying why. Without ``inline`` every request runs on the pool; without
+        ``balancer`` no connection is closed to move load to a sibling worker."""
         self.app = app
         self.policy = policy
+        self.balancer = balancer
         self.dispatch = InlineDispatch(inline or InlinePolicy())
         # The WSGI app's threads: requests that are complete, never clients still sending.
         self.threads = RequestThreads(threads)
@@ -472,15 +476,20 @@ class RSGIBridge:
         if scope.proto != "http":
             return
         counted = scope.path not in self.dispatch.policy.always
+        balancer = self.balancer if counted else None
         if counted:
             self._in_flight += 1
+            if balancer is not None:
+                balancer.started(self._in_flight)
         try:
             status, response_headers, body, body_input = await self._answer(scope, protocol, counted)
         finally:
             if counted:
                 self._in_flight -= 1
-        if isinstance(body_input, _UnreadableBody) and not any(k.lower() == "connection" for k, _ in response_headers):
-            # Whatever is left of a broken or late body must not be read as the next request.
+        # Whatever is left of a broken or late body must not be read as the next request; a worker
+        # more loaded than its siblings lets a client go elsewhere (serving.balance).
+        if (isinstance(body_input, _UnreadableBody) or (balancer is not None and balancer.close_this_connection())) \
+                and not any(k.lower() == "connection" for k, _ in response_headers):
             response_headers.append(("Connection", "close"))
         protocol.response_bytes(status, response_headers, body)
 

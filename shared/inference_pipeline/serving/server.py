@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from inference_pipeline.serving.balance import share_loads, worker_balancer
 from inference_pipeline.serving.model_state import ModelHolder
 from inference_pipeline.serving.rsgi import BodyPolicy, InlinePolicy, RSGIBridge
 from inference_pipeline.serving.runtime import Runtime
@@ -114,7 +115,8 @@ def build_worker_app() -> Any:
         app.holder.load()
     tune_collector()
     batcher = runtime.batcher
-    bridge = RSGIBridge(app, body_policy(settings), settings.threads, inline=inline_policy(settings))
+    bridge = RSGIBridge(app, body_policy(settings), settings.threads, inline=inline_policy(settings),
+                        balancer=worker_balancer())
     if batcher is not None:
         batcher.upcoming = bridge.upcoming
         bridge.dispatch.predict_cpu_s = batcher.predict_cpu_s
@@ -197,6 +199,7 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
     load_before_fork(runtime_factory, settings)
+    share_loads(settings.workers)
     tune_collector()
     # a user's factory need not be a Runtime subclass: it gets the base class's loop
     options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))

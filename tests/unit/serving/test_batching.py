@@ -253,3 +253,40 @@ def test_a_forming_batch_waits_for_upcoming_requests_no_longer_than_its_bound():
     started = time.perf_counter()
     batcher.predict(np.ones((1, 3)), None)
     assert 0.04 <= time.perf_counter() - started - 0.2 < 0.5
+
+
+def test_a_batch_waits_for_as_many_requests_as_the_last_one_had_then_forgets_a_load_that_left():
+    """Clients that send again once answered are invisible while their answers travel: a batch
+    waits (within its bound) for as many requests as the one before it had."""
+    model = RecordingModel(delay_s=0.3)
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=1.0)
+    batcher.predict(np.ones((1, 3)), None)  # a 0.3 s predict: a batch may wait up to 0.15 s
+    model.delay_s = 0.0
+    model.calls.clear()
+    coming = [2]
+    batcher.upcoming = lambda: coming[0]
+    with ThreadPoolExecutor(3) as pool:
+        futures = [pool.submit(batcher.predict, np.ones((1, 3)), 1)]
+        for i in (2, 3):  # each of the announced two arrives
+            time.sleep(0.02)
+            coming[0] -= 1
+            futures.append(pool.submit(batcher.predict, np.full((1, 3), float(i)), i))
+        for future in futures:
+            future.result(5)
+    assert model.calls == [3]  # a batch of 3, announced
+    # The next batch expects 3 although none is in sight: the two that join late still merge.
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(batcher.predict, np.ones((1, 3)), 1)
+        time.sleep(0.05)
+        rest = [pool.submit(batcher.predict, np.full((1, 3), float(i)), i) for i in (2, 3)]
+        np.testing.assert_array_equal(first.result(5), [[6.0, 1.0]])
+        np.testing.assert_array_equal(rest[1].result(5), [[18.0, 3.0]])
+    assert model.calls == [3, 3]
+    # The load left: one lone request waits out the bound, the next one does not wait.
+    started = time.perf_counter()
+    batcher.predict(np.ones((1, 3)), None)
+    waited = time.perf_counter() - started
+    started = time.perf_counter()
+    batcher.predict(np.ones((1, 3)), None)
+    assert waited >= 0.01 and time.perf_counter() - started < waited
+    assert model.calls == [3, 3, 1, 1]
