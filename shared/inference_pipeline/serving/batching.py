@@ -169,8 +169,9 @@ class MicroBatcher:
         #: their answer travels, so counting only the requests in sight, 4 clients of one worker
         #: settled into batches of 1 and 3 by turns (the 1's client returned while the 3 ran) and
         #: paid the featurizer's fixed cost twice per 4 requests; waiting for the expected
-        #: number (within the same deadline) merges all 4. A wait that times out resets it to
-        #: what was there, so a load that went away costs one deadline, once.
+        #: number (within the same deadline), batches averaged 2.9-3.8 of 4 (counted). A wait
+        #: that times out resets it to what was there, so a load that went away costs one
+        #: deadline, once.
         self._expected = 1
         # True from the moment a request leads until the queue is empty: while it is, every new
         # request queues, so a request that leads is always the oldest in the queue.
