@@ -1,15 +1,16 @@
 """Keep-alive connections spread over a container's workers.
 
-granian's workers accept from one listening socket, and which worker's accept wins is the
-kernel's choice; keep-alive clients then stay where they landed. 8 wrk connections to the
+Each granian worker listens on a socket of its own bound with SO_REUSEPORT (``ss -ltnp``: one
+listener per worker pid), and the kernel places each new connection on one of them by a hash of
+its addresses; keep-alive clients then stay where they landed. 8 wrk connections to the
 featurizer split 6/2 in one run and 4/4 in the next (the 2-connection worker formed batches of 1.3
 requests, the other of 4.3), and with few clients one worker can hold every connection while the
 other idles. SageMaker's front end and Batch Transform keep their connections open too.
 
 Each worker publishes its load, requests in flight smoothed over its recent requests, in memory
 every worker of the server shares. A worker whose load is well above the least loaded live
-sibling's answers one request with ``Connection: close``: its client reconnects, and the kernel
-hands the new connection to whichever worker accepts it first. Over a few such moves the load
+sibling's answers one request with ``Connection: close``: its client reconnects from a new
+port, which the kernel may place on another worker. Over a few such moves the load
 evens out. A worker closes at most one connection per ``COOLDOWN`` of its own requests, so a
 container that is balanced, or whose load cannot be split any better, does not churn.
 """
