@@ -2,10 +2,11 @@
 
 Each granian worker listens on a socket of its own bound with SO_REUSEPORT (``ss -ltnp``: one
 listener per worker pid), and the kernel places each new connection on one of them by a hash of
-its addresses; keep-alive clients then stay where they landed. 8 wrk connections to the
-featurizer split 6/2 in one run and 4/4 in the next (the 2-connection worker formed batches of 1.3
-requests, the other of 4.3), and with few clients one worker can hold every connection while the
-other idles. SageMaker's front end and Batch Transform keep their connections open too.
+its addresses; keep-alive clients then stay where they landed. With 8 wrk clients of the
+featurizer, one run gave both workers batches of 2.3-2.8 requests, another gave one worker batches
+of 1.3-1.7 and the other 4.3 (an uneven split of the connections, inferred from the batches), and
+with few clients one worker can hold every connection while the other idles. SageMaker's front
+end and Batch Transform keep their connections open too.
 
 Each worker publishes its load, requests in flight smoothed over its recent requests, in memory
 every worker of the server shares. A worker whose load is well above the least loaded live
@@ -32,9 +33,7 @@ _SLOT = struct.Struct("=qd")  # the worker's pid (0: free), its load
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process now holds the pid: not our worker
+    except (ProcessLookupError, PermissionError):  # gone, or the pid is someone else's now
         return False
     return True
 

@@ -94,8 +94,8 @@ def test_a_worker_far_above_its_idle_sibling_closes_one_connection_per_cooldown(
     balancer = ConnectionBalancer(_Sibling(0.0), 0)  # type: ignore[arg-type]
     closes = _requests(balancer, 4, 2000)
     assert 1 <= sum(closes) <= 2000 // ConnectionBalancer.COOLDOWN + 1
-    gaps = [b - a for a, b in zip([i for i, c in enumerate(closes) if c][:-1],
-                                  [i for i, c in enumerate(closes) if c][1:], strict=True)]
+    closed_at = [i for i, closed in enumerate(closes) if closed]
+    gaps = [later - earlier for earlier, later in zip(closed_at, closed_at[1:])]
     assert all(gap >= ConnectionBalancer.COOLDOWN for gap in gaps)
 
 
