@@ -128,9 +128,12 @@ def serve_and_ask(spec_path: Path, asks: list[Request], *, docker: bool, port: i
     return answers
 
 
-def batch_transform(spec_path: Path, input_dir: Path, output_dir: Path, *, docker: bool, port: int,
+def batch_transform(spec_path: Path, input_dir: Path, output_dir: Path, *, docker: bool, port: int = 0,
                     check: Callable[[Path], str] | None = None) -> int:
-    """Run the spec's transform section over ``input_dir``; returns the number of records."""
+    """Run the spec's transform section over ``input_dir``; returns the number of records.
+
+    ``port`` 0 (the default) lets the simulator pick and hold a free port for the job's own front
+    door: the endpoint's port + 1, used before, can be taken by any other program in between."""
     from inference_pipeline.pipeline.local_transform import run_local_transform
     from inference_pipeline.spec.model import load_spec
 

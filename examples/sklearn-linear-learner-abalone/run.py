@@ -39,7 +39,6 @@ def main() -> None:
         return [json.loads(line)["score"] for line in (out / "abalone_batch.csv.out").read_text().splitlines()]
 
     rows = batch_transform(HERE / "pipeline.yaml", work / "batch", work / "batch-out", docker=docker,
-                           port=args.port + 1,
                            check=lambda out: f"largest difference from the host-side model "
                                              f"{max(abs(a - b) for a, b in zip(scores(out), expected['batch'])):.2e}")
     got = scores(work / "batch-out")

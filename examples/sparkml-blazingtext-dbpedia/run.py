@@ -57,7 +57,7 @@ def main() -> None:
         return f"{same}/{len(batch_lines)} records equal fastText's label and probability"
 
     rows = batch_transform(HERE / "pipeline.yaml", work / "data" / "batch", work / "batch-out", docker=docker,
-                           port=args.port + 1, check=compare)
+                           check=compare)
     got = [json.loads(line) for line in (work / "batch-out" / "batch_input_dbpedia.csv.out").read_text().splitlines()]
     print(json.dumps({
         "answers": [json.loads(body.splitlines()[0]) for _, body, _ in answers],

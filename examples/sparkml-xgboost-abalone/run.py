@@ -48,7 +48,7 @@ def main() -> None:
         return f"{len(got)} predictions; largest difference from the host-side model {worst:.2e}"
 
     rows = batch_transform(HERE / "pipeline.yaml", work / "batch", work / "batch-out", docker=docker,
-                           port=args.port + 1, check=check)
+                           check=check)
     got = [float(v) for v in (work / "batch-out" / "batch_input_abalone.csv.out").read_text().split()]
     print(json.dumps({"answers": [a[1].strip() for a in answers], "statuses": [a[0] for a in answers],
                       "expected_notebook_row": json.loads((work / "expected_notebook_row.json").read_text()),

@@ -50,7 +50,7 @@ def run(spec_name: str, work: Path, *, docker: bool, port: int, keep_up: bool) -
         if not keep_up:
             pipeline.down()
     out = work / f"batch-out-{spec.name}"
-    report = run_local_transform(spec, work / "batch", out, docker=docker, port=port + 1)
+    report = run_local_transform(spec, work / "batch", out, docker=docker, port=0)  # any free port, held: port + 1 may be taken
     if not report.succeeded:
         raise SystemExit("batch transform failed: " + "; ".join(f.describe() for f in report.failures))
     predicted = (out / "cars.csv.out").read_text().splitlines()
