@@ -10,15 +10,18 @@ workers) that made the choice.
 Every worker process builds its own runtime and loads its model *before* it serves its first
 request (or, for a runtime that declares ``load_before_fork``, starts with the one the server
 process loaded before forking it), so a replacement worker (after a crash or kill -9) never
-answers 503 while the others are ready: the shared listening socket keeps feeding the workers
-that are up.
+answers 503 while the others are ready. On Linux each granian worker listens on a socket of its
+own (SO_REUSEPORT), opened only once its app is built: until then the kernel hands new
+connections to the siblings that listen. Connections already queued on a dying worker's socket
+are reset (the kernel does not move them between SO_REUSEPORT sockets).
 
-/ping during a load therefore waits (the connection sits in the backlog) rather than answering
-503 "loading". Kept on purpose: SageMaker counts a /ping that misses its 2 s timeout exactly as
-it counts a 503 (not healthy yet, retried until the start-up health-check timeout), the local
-simulator's ``up`` keeps polling on timeouts too, and a failed load does not kill the worker —
-it serves 503 "model failed to load: <reason>", so ``up`` still stops early. A 503 "loading"
-from a replacement worker, by contrast, would fail a health check while its siblings serve.
+At start, before any worker has loaded, nothing listens: /ping is refused rather than answered
+503 "loading". Kept on purpose: SageMaker counts a refused /ping, or one that misses its 2 s
+timeout, exactly as it counts a 503 (not healthy yet, retried until the start-up health-check
+timeout), the local simulator's ``up`` keeps polling on refusals too, and a failed load does not
+kill the worker: it serves 503 "model failed to load: <reason>", so ``up`` still stops early. A
+503 "loading" from a replacement worker, by contrast, would fail a health check while its
+siblings serve.
 Loads are short since the libraries are imported before the fork (``preload_modules``).
 """
 
