@@ -53,9 +53,11 @@ def _client(connection: http.client.HTTPConnection, index: int, stop: float, out
     connection.close()
 
 
-def test_connections_piled_on_one_worker_spread_to_the_other(tmp_path: Path) -> None:
+def _drive_crowded_worker(tmp_path: Path, env: dict[str, str]) -> tuple[list[tuple[int, bool]], Counter[int], int]:
+    """Keep CLIENTS connections that landed on one worker busy for SECONDS: every answer (status,
+    closed), how many of the clients' requests each worker served, and the crowded worker."""
     model_dir = build_featurizer(tmp_path / "model")
-    env = {"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py"}
+    env = {"SAGEMAKER_PROGRAM": "sklearn_abalone_featurizer.py", **env}
     with serve("sklearn", model_dir, env=env, workers=2, tmp_path=tmp_path) as server:
         host, port = server.url.removeprefix("http://").split(":")
         opened = [http.client.HTTPConnection(host, int(port), timeout=30) for _ in range(OPENED)]
@@ -87,11 +89,22 @@ def test_connections_piled_on_one_worker_spread_to_the_other(tmp_path: Path) -> 
         served = _workers_by_request(server.log())
 
     assert Counter(status for status, _ in results) == {200: len(results)}
+    assert len(served) - served_before == len(results)
+    late = Counter(worker for request, worker in served.items() if request.startswith("client-"))
+    return results, late, crowded
+
+
+def test_connections_piled_on_one_worker_spread_to_the_other(tmp_path: Path) -> None:
+    results, late, crowded = _drive_crowded_worker(tmp_path, {})
     moved = sum(closed for _, closed in results)
     assert moved >= 1, "the crowded worker never let a connection go"
-    late = Counter(worker for request, worker in served.items() if request.startswith("client-"))
-    assert len(served) - served_before == len(results)
     share = 1 - late[crowded] / max(1, len(results))
     assert share >= 0.2, f"the other worker served {share:.0%} of the clients' requests ({late}, {moved} moves)"
     # Moves stop once the loads are even: a close per COOLDOWN (256) requests at most per worker.
     assert moved <= len(results) // 256 + 4
+
+
+def test_balancing_turned_off_leaves_connections_where_they_landed(tmp_path: Path) -> None:
+    results, late, crowded = _drive_crowded_worker(tmp_path, {"INFERENCE_PIPELINE_BALANCE_WORKERS": "false"})
+    assert sum(closed for _, closed in results) == 0
+    assert late == {crowded: len(results)}

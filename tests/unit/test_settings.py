@@ -8,7 +8,8 @@ from inference_pipeline.serving.settings import load_settings
 ENV = ("SAGEMAKER_BIND_TO_PORT", "SAGEMAKER_MODEL_SERVER_WORKERS", "SAGEMAKER_MODEL_SERVER_TIMEOUT",
        "SAGEMAKER_CONTAINER_LOG_LEVEL", "SAGEMAKER_MAX_PAYLOAD_IN_MB", "SAGEMAKER_BATCH_STRATEGY",
        "SAGEMAKER_SAFE_PORT_RANGE", "SM_MODEL_DIR", "SAGEMAKER_SUBMIT_DIRECTORY", "SAGEMAKER_BATCH",
-       "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "SAGEMAKER_PROGRAM", "INFERENCE_PIPELINE_EVENT_LOOP")
+       "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "SAGEMAKER_PROGRAM", "INFERENCE_PIPELINE_EVENT_LOOP",
+       "INFERENCE_PIPELINE_BALANCE_WORKERS")
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +59,7 @@ def test_payload_setting_raises_but_never_lowers_the_limit(monkeypatch):
     ("SAGEMAKER_BATCH_STRATEGY", "ALL", "MULTI_RECORD or SINGLE_RECORD"),
     ("SAGEMAKER_SAFE_PORT_RANGE", "9200-9100", "XXXX-YYYY"),
     ("INFERENCE_PIPELINE_EVENT_LOOP", "uvloop", "must be rloop or asyncio"),
+    ("INFERENCE_PIPELINE_BALANCE_WORKERS", "sometimes", "must be true or false"),
 ])
 def test_invalid_settings_are_one_clear_line(monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)
@@ -86,13 +88,11 @@ def test_the_event_loop_is_the_runtimes_unless_the_setting_names_one_and_granian
     assert granian_options(load_settings(), "test", XGBoostRuntime.event_loop)["loop"] is Loops.rloop
 
 
-def test_serve_runtime_hands_granian_the_runtimes_event_loop(monkeypatch):
-    """What `serve` starts: granian gets the runtime class's loop unless the setting names one."""
+@pytest.fixture
+def granian_started(monkeypatch) -> list[dict]:
+    """serve_runtime without a server: the options each granian Server was made with."""
     import granian.server
-    from granian.constants import Loops
 
-    from inference_pipeline.runtimes.sklearn.runtime import SklearnRuntime
-    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
     from inference_pipeline.serving import server
 
     started: list[dict] = []
@@ -108,8 +108,32 @@ def test_serve_runtime_hands_granian_the_runtimes_event_loop(monkeypatch):
     monkeypatch.setenv(server.RUNTIME_ENV, "")  # serve_runtime sets it; restored after the test
     monkeypatch.setattr(server, "preload_modules", lambda names: None)
     monkeypatch.setattr(server, "tune_collector", lambda: None)
+    return started
+
+
+def test_serve_runtime_hands_granian_the_runtimes_event_loop(monkeypatch, granian_started):
+    """What `serve` starts: granian gets the runtime class's loop unless the setting names one."""
+    from granian.constants import Loops
+
+    from inference_pipeline.runtimes.sklearn.runtime import SklearnRuntime
+    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
+    from inference_pipeline.serving import server
+
     server.serve_runtime(XGBoostRuntime, load_settings(), "xgboost")
     server.serve_runtime(SklearnRuntime, load_settings(), "sklearn")
     monkeypatch.setenv("INFERENCE_PIPELINE_EVENT_LOOP", "rloop")
     server.serve_runtime(XGBoostRuntime, load_settings(), "xgboost")
-    assert [options["loop"] for options in started] == [Loops.asyncio, Loops.rloop, Loops.rloop]
+    assert [options["loop"] for options in granian_started] == [Loops.asyncio, Loops.rloop, Loops.rloop]
+
+
+@pytest.mark.parametrize("flag,shared", [(None, True), ("false", False), ("1", True)])
+def test_serve_runtime_shares_worker_loads_unless_balancing_is_off(monkeypatch, granian_started, flag, shared):
+    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
+    from inference_pipeline.serving import balance, server
+
+    monkeypatch.setattr(balance, "_shared", None)
+    monkeypatch.setenv("SAGEMAKER_MODEL_SERVER_WORKERS", "2")
+    if flag is not None:
+        monkeypatch.setenv("INFERENCE_PIPELINE_BALANCE_WORKERS", flag)
+    server.serve_runtime(XGBoostRuntime, load_settings(), "xgboost")
+    assert len(granian_started) == 1 and (balance._shared is not None) is shared

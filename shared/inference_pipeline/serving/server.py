@@ -202,7 +202,8 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     os.environ[RUNTIME_ENV] = f"{runtime_factory.__module__}:{runtime_factory.__qualname__}"
     preload_modules(getattr(runtime_factory, "preload_modules", ()))
     load_before_fork(runtime_factory, settings)
-    share_loads(settings.workers)
+    if settings.balance_workers:
+        share_loads(settings.workers)
     tune_collector()
     # a user's factory need not be a Runtime subclass: it gets the base class's loop
     options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))

@@ -185,6 +185,9 @@ class ServingSettings:
     # than asyncio's (ridge model, 1 and 100 rows, benchmarks/results/server-choice.md), but
     # the xgboost and sparkml runtimes pick asyncio (their 1-row p99 under rloop: 2-6x).
     event_loop: str | None = _setting("INFERENCE_PIPELINE_EVENT_LOOP", _event_loop)
+    # A worker well above its siblings' load closes one keep-alive connection now and then so its
+    # client reconnects elsewhere (serving.balance); off, connections stay where the kernel put them.
+    balance_workers: bool = _setting("INFERENCE_PIPELINE_BALANCE_WORKERS", parse_flag, True)
 
     @property
     def header_timeout_ms(self) -> int:
