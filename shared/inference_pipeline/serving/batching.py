@@ -101,6 +101,10 @@ def _none() -> int:
     return 0
 
 
+def _yes() -> bool:
+    return True
+
+
 class _Pending:
     """One request's input on its way to predict, and the lock its thread sleeps on until its
     answer is in or it is asked to lead the next batch (a released lock is the cheapest wake-up
@@ -173,6 +177,12 @@ class MicroBatcher:
         #: that times out resets it to what was there, so a load that went away costs one
         #: deadline, once.
         self._expected = 1
+        #: False on a thread whose waiting would hold up the very requests it waits for: the
+        #: worker's event loop thread running a request inline (set by the server). Such a batch
+        #: takes what is queued and goes: an xgboost worker's inline requests each waited out the
+        #: deadline for bodies its own blocked loop was to read (1 row, 8 clients: 2,071-2,277
+        #: req/s with batching on, 3,230-3,905 with it off).
+        self.may_wait: Callable[[], bool] = _yes
         # True from the moment a request leads until the queue is empty: while it is, every new
         # request queues, so a request that leads is always the oldest in the queue.
         self._leading = False
@@ -251,7 +261,11 @@ class MicroBatcher:
 
     def _next_batch(self) -> list[_Pending]:
         """The oldest request plus every queued request of its shape family, up to the batch size;
-        waits (see the module's doc) only while more requests are decoding."""
+        waits (see the module's doc) only while more requests are decoding, and only where
+        ``may_wait``."""
+        if not self.may_wait():
+            with self._lock:
+                return self._take(self._queue[0].key)
         with self._lock:
             key = self._queue[0].key
             deadline = time.monotonic() + min(self.max_delay_s, self.WAIT_SHARE * self._predict_s)

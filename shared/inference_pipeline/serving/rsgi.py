@@ -323,6 +323,7 @@ class InlineDispatch:
         self.predict_cpu_s: Callable[[], float] = _no_time
         #: Whether requests with company go to the pool, when the predict is worth sharing.
         self.trial = BatchingTrial()
+        self._inline_thread: int | None = None  # the thread running an app request inline, if any
 
     def runs_inline(self, path: str, body_size: int, company: bool = False) -> bool:
         """``company``: other requests of the app are in flight in this worker."""
@@ -359,9 +360,18 @@ class InlineDispatch:
         if path in self.policy.always:
             return call_inline(app, environ)
         started, started_cpu = time.perf_counter(), time.thread_time()
-        answer = call_inline(app, environ)
+        self._inline_thread = threading.get_ident()
+        try:
+            answer = call_inline(app, environ)
+        finally:
+            self._inline_thread = None
         self.observe(time.thread_time() - started_cpu, time.perf_counter() - started)
         return answer
+
+    def off_loop(self) -> bool:
+        """False on the event loop's thread while it runs an app request inline: the loop reads
+        no body and dispatches no request until that one returns, so nothing can join it."""
+        return self._inline_thread != threading.get_ident()
 
 
 def call_inline(app: WSGIApp, environ: Environ) -> tuple[int, Headers, bytes]:

@@ -118,10 +118,12 @@ def build_worker_app() -> Any:
         app.holder.load()
     tune_collector()
     batcher = runtime.batcher
-    bridge = RSGIBridge(app, body_policy(settings), settings.threads, inline=inline_policy(settings),
+    inline = inline_policy(settings, worker_event_loop(settings, runtime_factory))
+    bridge = RSGIBridge(app, body_policy(settings), settings.threads, inline=inline,
                         balancer=worker_balancer())
     if batcher is not None:
         batcher.upcoming = bridge.upcoming
+        batcher.may_wait = bridge.dispatch.off_loop
         bridge.dispatch.predict_cpu_s = batcher.predict_cpu_s
     return bridge
 
@@ -133,16 +135,27 @@ HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
 
 #: CPU time of a predict from which requests of a micro-batching runtime that have company may go
 #: to the pool, to share a predict, when the worker's trial measures that cheaper than running them
-#: inline (serving.rsgi.InlinePolicy.batch_over_s, serving.batch_trial). Below it no trial runs: a
-#: shared predict would save each request less than this, and the hand-off to a thread costs more
-#: (a bare granian RSGI request costs ~0.1 ms in all, benchmarks/results/http_floor.md). sparkml's
-#: predicts are 0.02-0.05 ms; xgboost's 0.28, the featurizer's 2-5.
-BATCH_OVER_S = 0.0001
+#: inline (serving.rsgi.InlinePolicy.batch_over_s, serving.batch_trial), per event loop. Below it
+#: no trial runs: a shared predict would save each request less than the hand-off to a thread and
+#: back costs (a bare granian RSGI request costs ~0.1 ms in all, benchmarks/results/http_floor.md).
+#: Under asyncio that hand-off costs more (each result wakes the loop's selector through its
+#: self-pipe): xgboost's 0.27 ms predicts, 1 row, 8 clients, ran 2,963-3,335 req/s with the trial
+#: and 3,667-3,699 without (3 alternating rounds; at 32 clients 4,028-4,756 against 3,996-4,130),
+#: while under rloop the trial won at 32 clients (5,201-5,476 against 4,030-4,171; the sklearn
+#: image's ridge, 0.3 ms: +10%). sparkml's predicts are 0.02-0.05 ms, the featurizer's 2-5.
+BATCH_OVER_S = {"rloop": 0.0001, "asyncio": 0.001}
 
 
-def inline_policy(settings: ServingSettings) -> InlinePolicy:
+def worker_event_loop(settings: ServingSettings, runtime_factory: Any) -> str:
+    """The event loop the workers run: the setting's, else the runtime's (a user's factory need not
+    be a Runtime subclass: it gets the base class's)."""
+    return str(settings.event_loop or getattr(runtime_factory, "event_loop", Runtime.event_loop))
+
+
+def inline_policy(settings: ServingSettings, event_loop: str = Runtime.event_loop) -> InlinePolicy:
     # Without a batcher the dispatch's predict time stays 0, under any threshold: inline as before.
-    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS, batch_over_s=BATCH_OVER_S)
+    return InlinePolicy(budget_s=settings.inline_budget_ms / 1000, always=HEALTH_PATHS,
+                        batch_over_s=BATCH_OVER_S[event_loop])
 
 
 def tune_collector() -> None:
@@ -205,6 +218,5 @@ def serve_runtime(runtime_factory: Callable[[ServingSettings], Runtime], setting
     if settings.balance_workers:
         share_loads(settings.workers)
     tune_collector()
-    # a user's factory need not be a Runtime subclass: it gets the base class's loop
-    options = granian_options(settings, name, getattr(runtime_factory, "event_loop", Runtime.event_loop))
+    options = granian_options(settings, name, worker_event_loop(settings, runtime_factory))
     Server(f"{__name__}:build_worker_app", **options).serve()

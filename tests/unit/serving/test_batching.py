@@ -290,3 +290,21 @@ def test_a_batch_waits_for_as_many_requests_as_the_last_one_had_then_forgets_a_l
     batcher.predict(np.ones((1, 3)), None)
     assert waited >= 0.01 and time.perf_counter() - started < waited
     assert model.calls == [3, 3, 1, 1]
+
+
+def test_a_batch_formed_where_it_may_not_wait_takes_what_is_queued_and_goes():
+    """The event loop's thread running a request inline reads no body meanwhile: its batch must
+    not wait for the requests the server counts as upcoming, nor for the size the last had."""
+    model = RecordingModel(delay_s=0.4)
+    batcher = MicroBatcher(model, max_batch_size=64, max_delay_s=1.0)
+    batcher.predict(np.ones((1, 3)), None)  # a 0.4 s predict: a batch may wait up to 0.2 s
+    model.delay_s = 0.0
+    batcher.upcoming = lambda: 3  # bodies that only the blocked thread would read
+    started = time.perf_counter()
+    batcher.predict(np.ones((1, 3)), None)  # a pool thread's batch waits for them
+    assert time.perf_counter() - started >= 0.15
+    batcher.may_wait = lambda: False  # now expecting 4 requests, 3 of them upcoming
+    started = time.perf_counter()
+    for _ in range(3):
+        np.testing.assert_array_equal(batcher.predict(np.ones((1, 3)), None), [[6.0, 1.0]])
+    assert time.perf_counter() - started < 0.1  # three waits would take 0.3 s or more

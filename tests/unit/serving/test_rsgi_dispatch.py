@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pytest
+
 from inference_pipeline.serving.batch_trial import BatchingTrial
 from inference_pipeline.serving.rsgi import BodyPolicy, InlineDispatch, InlinePolicy, RSGIBridge
 
@@ -124,6 +126,36 @@ def test_a_predict_too_cheap_to_share_runs_no_trial() -> None:
     dispatch.observe(0.0003, 0.0003)
     assert all(dispatch.runs_inline("/invocations", 10, company=True) for _ in range(20))
     assert trial.chosen is None and not trial.pool
+
+
+def test_off_loop_is_false_only_on_the_thread_running_a_request_inline() -> None:
+    dispatch = InlineDispatch(BUDGET)
+    seen: list[tuple[bool, bool]] = []
+
+    def app(environ, start_response):
+        elsewhere: list[bool] = []
+        other = threading.Thread(target=lambda: elsewhere.append(dispatch.off_loop()))
+        other.start()
+        other.join()
+        seen.append((dispatch.off_loop(), elsewhere[0]))
+        start_response("200 OK", [])
+        return [b""]
+
+    assert dispatch.off_loop()
+    dispatch.call(app, {"REQUEST_METHOD": "POST", "PATH_INFO": "/invocations"}, "/invocations")
+    assert seen == [(False, True)] and dispatch.off_loop()
+
+
+@pytest.mark.parametrize("loop,trial_from_s", [("rloop", 0.0001), ("asyncio", 0.001)])
+def test_the_servers_policy_trials_batching_from_a_dearer_predict_under_asyncio(loop, trial_from_s) -> None:
+    from inference_pipeline.runtimes.sklearn.runtime import SklearnRuntime
+    from inference_pipeline.runtimes.xgboost.runtime import XGBoostRuntime
+    from inference_pipeline.serving.server import inline_policy, worker_event_loop
+    from inference_pipeline.serving.settings import load_settings
+
+    assert inline_policy(load_settings(), loop).batch_over_s == trial_from_s
+    assert (worker_event_loop(load_settings(), SklearnRuntime), worker_event_loop(load_settings(), XGBoostRuntime)) == (
+        "rloop", "asyncio")
 
 
 def test_without_batching_company_does_not_change_inline_dispatch() -> None:
