@@ -141,8 +141,8 @@ HEALTH_PATHS = frozenset({"/ping", "/execution-parameters"})
 #: Under asyncio that hand-off costs more (each result wakes the loop's selector through its
 #: self-pipe): xgboost's 0.27 ms predicts, 1 row, 8 clients, ran 2,963-3,335 req/s with the trial
 #: and 3,667-3,699 without (3 alternating rounds; at 32 clients 4,028-4,756 against 3,996-4,130),
-#: while under rloop the trial won at 32 clients (5,201-5,476 against 4,030-4,171; the sklearn
-#: image's ridge, 0.3 ms: +10%). sparkml's predicts are 0.02-0.05 ms, the featurizer's 2-5.
+#: while under rloop the trial won at 32 clients (5,201-5,476 against 4,030-4,171) and lost less
+#: at 8 (3,347-3,493 against 3,725-3,863). sparkml's predicts are 0.02-0.05 ms, the featurizer's 2-5.
 BATCH_OVER_S = {"rloop": 0.0001, "asyncio": 0.001}
 
 
